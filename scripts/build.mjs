@@ -1,0 +1,42 @@
+// Builds the app bundle (dist/app.js), one bundle per action (actions/<name>/dist/index.js,
+// committed so `uses:` works) and the JSON Schema editors use to check shipline.yml.
+import { build } from "esbuild";
+import { readdirSync, existsSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const outRoot = process.argv[2] ?? root; // a second root lets a test build elsewhere and compare
+const common = { bundle: true, platform: "node", format: "esm", minify: true, sourcemap: true, logLevel: "warning" };
+// CommonJS dependencies bundled into ESM still call require(); give them one.
+const banner = { js: "import { createRequire as __shiplineRequire } from 'node:module'; const require = __shiplineRequire(import.meta.url);" };
+
+await build({
+  ...common,
+  entryPoints: [join(root, "app/main.ts")],
+  outfile: join(outRoot, "dist/app.js"),
+  target: "node20",
+  // The app runs where its node_modules are installed; only our code is bundled.
+  packages: "external",
+});
+
+const actionsDir = join(root, "actions");
+const actions = existsSync(actionsDir) ? readdirSync(actionsDir).filter((name) => existsSync(join(actionsDir, name, "index.ts"))) : [];
+for (const name of actions) {
+  await build({
+    ...common,
+    entryPoints: [join(actionsDir, name, "index.ts")],
+    outfile: join(outRoot, "actions", name, "dist/index.js"),
+    target: "node20",
+    banner,
+    legalComments: "none",
+  });
+}
+
+// The schema is generated from the same zod schema that parses the file.
+const { outputFiles } = await build({ ...common, minify: false, sourcemap: false, write: false, entryPoints: [join(root, "shared/config.ts")] });
+const { configSchema } = await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString("base64")}`);
+const { z } = await import("zod");
+const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
+mkdirSync(join(outRoot, "schema"), { recursive: true });
+writeFileSync(join(outRoot, "schema/shipline.schema.json"), `${JSON.stringify({ ...schema, title: "Shipline configuration (.github/shipline.yml)" }, null, 2)}\n`);
+console.log(`built dist/app.js, ${actions.length} action bundle(s), schema/shipline.schema.json`);

@@ -1,0 +1,103 @@
+import type { ShiplineConfig, Stage } from "./config.js";
+import type { Deployment, GitHubGateway, NewDeployment } from "./github.js";
+import type { MergeTarget } from "./merge-target.js";
+import type { Outcome } from "./outcome.js";
+import { CHECK_RUN_NAME, deploymentDescription, pipelineCheckRun, shaMismatchCheckRun } from "./render.js";
+
+export type MergeReason = "deployed" | "already_deployed" | "no_auto_stage" | "sha_mismatch";
+export type MergeOutcome = Outcome<"deploy" | "skip" | "refuse", MergeReason>;
+
+/** The marker every Shipline deployment carries, so a look-up can find it again. */
+export interface ShiplinePayload {
+  shipline: {
+    trigger: MergeTarget["trigger"];
+    actor: string;
+    pr: number | null;
+    stage: number;
+  };
+}
+
+export function isShiplineDeployment(deployment: Pick<Deployment, "payload">): boolean {
+  const payload = deployment.payload;
+  return typeof payload === "object" && payload !== null && "shipline" in payload;
+}
+
+/** The deployment request for a merged commit, as GitHub's API takes it. */
+export function mergeDeployment(target: MergeTarget, stage: Stage, stageIndex: number): NewDeployment {
+  const payload: ShiplinePayload = {
+    shipline: { trigger: target.trigger, actor: target.actor, pr: target.pullRequest, stage: stageIndex },
+  };
+  return {
+    ref: target.sha,
+    task: "deploy",
+    environment: stage.environment,
+    description: deploymentDescription(target, stage),
+    production_environment: stage.production,
+    transient_environment: false,
+    payload: { ...payload },
+  };
+}
+
+/**
+ * A commit landed on the default branch: deploy exactly that SHA to the first stage when it
+ * is automatic, and put the pipeline on the commit as a check run. Safe to run again for
+ * the same push (GitHub redelivers): an existing Shipline deployment is reused.
+ */
+export async function deployMergedCommit(
+  github: GitHubGateway,
+  target: MergeTarget,
+  config: ShiplineConfig,
+): Promise<MergeOutcome> {
+  const stageIndex = 0;
+  const stage = config.stages[stageIndex]!;
+  if (!stage.auto) {
+    await ensureCheckRun(github, target, () => pipelineCheckRun({ target, config, deployment: null }));
+    return {
+      decision: "skip",
+      reasonCode: "no_auto_stage",
+      message: `${stage.environment} deploys on command only; nothing was deployed.`,
+    };
+  }
+
+  const existing = (await github.listDeployments({ sha: target.sha, environment: stage.environment, task: "deploy" })).find(
+    isShiplineDeployment,
+  );
+  if (existing) {
+    await ensureCheckRun(github, target, () => pipelineCheckRun({ target, config, deployment: { id: existing.id, stageIndex } }));
+    return {
+      decision: "skip",
+      reasonCode: "already_deployed",
+      message: `${target.sha} already has deployment ${existing.id} to ${stage.environment}.`,
+      details: { deploymentId: existing.id },
+    };
+  }
+
+  const deployment = await github.createDeployment(mergeDeployment(target, stage, stageIndex));
+  if (deployment.sha !== target.sha) {
+    // Never let a deployment of another commit run: mark it so no workflow picks it up.
+    await github.createDeploymentStatus(deployment.id, {
+      state: "error",
+      description: `Shipline asked for ${target.sha.slice(0, 7)}; refusing ${deployment.sha.slice(0, 7)}.`,
+    });
+    await github.createCheckRun(shaMismatchCheckRun(target.sha, deployment.sha, deployment.id));
+    return {
+      decision: "refuse",
+      reasonCode: "sha_mismatch",
+      message: `GitHub returned deployment ${deployment.id} of ${deployment.sha}, not ${target.sha}.`,
+      details: { deploymentId: deployment.id },
+    };
+  }
+  await github.createCheckRun(pipelineCheckRun({ target, config, deployment: { id: deployment.id, stageIndex } }));
+  return {
+    decision: "deploy",
+    reasonCode: "deployed",
+    message: `Deployment ${deployment.id} of ${target.sha} to ${stage.environment} created.`,
+    details: { deploymentId: deployment.id, environment: stage.environment },
+  };
+}
+
+/** Creates the Shipline check run unless the commit already has one (a redelivery). */
+async function ensureCheckRun(github: GitHubGateway, target: MergeTarget, build: () => ReturnType<typeof pipelineCheckRun>) {
+  const runs = await github.listCheckRuns(target.sha, CHECK_RUN_NAME);
+  if (runs.length === 0) await github.createCheckRun(build());
+}

@@ -1,0 +1,107 @@
+import type { components } from "@octokit/openapi-types";
+
+// The description types ids as `number | bigint`; GitHub's ids fit in a double for decades.
+export type Deployment = Omit<components["schemas"]["deployment"], "id"> & { id: number };
+export type CheckRun = components["schemas"]["check-run"];
+
+/**
+ * The one method Shipline needs from an Octokit: Probot's, @actions/github's and
+ * @octokit/rest's all provide it, so the same core runs under a webhook and in a workflow.
+ */
+export interface Requester {
+  request(route: string, params?: Record<string, unknown>): Promise<{ status: number; data: unknown }>;
+}
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+/** Check run buttons: GitHub caps labels and identifiers at 20 characters, descriptions at 40. */
+export interface CheckRunAction {
+  label: string;
+  description: string;
+  identifier: string;
+}
+
+export interface CheckRunOutput {
+  title: string;
+  summary: string;
+  text?: string;
+}
+
+export interface NewCheckRun {
+  name: string;
+  head_sha: string;
+  status: "completed" | "in_progress" | "queued";
+  conclusion?: "success" | "failure" | "neutral" | "action_required" | "cancelled" | "skipped" | "timed_out";
+  external_id?: string;
+  details_url?: string;
+  output: CheckRunOutput;
+  actions?: CheckRunAction[];
+}
+
+export interface NewDeployment {
+  ref: string;
+  task: string;
+  environment: string;
+  description: string;
+  production_environment: boolean;
+  transient_environment: boolean;
+  payload: Record<string, unknown>;
+}
+
+/** Every GitHub call Shipline makes, typed, and counted so flows can report their cost. */
+export class GitHubGateway {
+  /** Requests made through this gateway. */
+  requests = 0;
+
+  constructor(
+    private readonly octokit: Requester,
+    readonly repo: RepoRef,
+  ) {}
+
+  private async call<T>(route: string, params: Record<string, unknown> = {}): Promise<T> {
+    this.requests++;
+    const response = await this.octokit.request(route, { ...this.repo, ...params });
+    return response.data as T;
+  }
+
+  /** Deployments of one SHA to one environment, newest first (GitHub's order). */
+  listDeployments(filter: { sha: string; environment: string; task?: string }): Promise<Deployment[]> {
+    return this.call<Deployment[]>("GET /repos/{owner}/{repo}/deployments", { ...filter, per_page: 100 });
+  }
+
+  /**
+   * Always an exact SHA with `auto_merge: false`: a branch name could be merged into
+   * by GitHub and deploy code nobody checked. `required_contexts: []` because gating
+   * is Shipline's job (its protection rule), not the Deployments API's.
+   */
+  createDeployment(deployment: NewDeployment): Promise<Deployment> {
+    return this.call<Deployment>("POST /repos/{owner}/{repo}/deployments", {
+      ...deployment,
+      auto_merge: false,
+      required_contexts: [],
+    });
+  }
+
+  createDeploymentStatus(deploymentId: number, status: { state: "error" | "failure"; description: string }) {
+    return this.call("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+      deployment_id: deploymentId,
+      ...status,
+    });
+  }
+
+  async listCheckRuns(sha: string, checkName: string): Promise<CheckRun[]> {
+    const data = await this.call<{ check_runs: CheckRun[] }>("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+      ref: sha,
+      check_name: checkName,
+      filter: "latest",
+    });
+    return data.check_runs;
+  }
+
+  createCheckRun(checkRun: NewCheckRun): Promise<CheckRun> {
+    return this.call<CheckRun>("POST /repos/{owner}/{repo}/check-runs", { ...checkRun });
+  }
+}

@@ -1,0 +1,60 @@
+import { CONFIG_PATH, parseConfig, type ConfigResult } from "./config.js";
+import type { ConfigProblem } from "./config-errors.js";
+import type { RepoRef } from "./github.js";
+
+/** The part of @probot/octokit-plugin-config that Shipline uses (`octokit.config.get`). */
+export interface ConfigReader {
+  config: {
+    get(options: {
+      owner: string;
+      repo: string;
+      path: string;
+      branch?: string;
+      defaults?: (configs: Array<Record<string, unknown>>) => Record<string, unknown>;
+    }): Promise<{ config: Record<string, unknown>; files: Array<{ config: Record<string, unknown> | null; owner: string; repo: string; path: string }> }>;
+  };
+}
+
+export type LoadedConfig = ConfigResult & { source: string };
+
+/** The YAML parser's own words, first line only, with the position it reports. */
+function yamlProblem(error: Error): ConfigProblem {
+  const cause = error.cause as { message?: string; linePos?: Array<{ line: number; col: number }> } | undefined;
+  const where = cause?.linePos?.[0];
+  // The parser ends its first line with the position, which the path already gives.
+  const detail = ((cause?.message ?? error.message).split("\n", 1)[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+  return {
+    path: where ? `line ${where.line}, column ${where.col}` : "(the whole file)",
+    expected: "valid YAML (a mapping such as `stages:`)",
+    found: detail.replace(/^\[@probot\/octokit-plugin-config\] /, ""),
+  };
+}
+
+/**
+ * Reads `.github/shipline.yml` at an exact commit through Probot's loader, so `_extends`
+ * from an organisation's `.github` repository works. A file that cannot be read as YAML
+ * or does not match the schema comes back as problems, never as an exception; failures
+ * of GitHub itself (5xx, 403) are thrown for the retry layer and the log.
+ */
+export async function loadConfig(octokit: ConfigReader, repo: RepoRef, sha: string): Promise<LoadedConfig> {
+  let loaded: Awaited<ReturnType<ConfigReader["config"]["get"]>>;
+  try {
+    loaded = await octokit.config.get({
+      ...repo,
+      path: CONFIG_PATH,
+      branch: sha,
+      // Later files (the repository's own) replace earlier ones (the extended base) key by key.
+      defaults: (configs) => Object.assign({}, ...configs),
+    });
+  } catch (error) {
+    if (error instanceof Error && !("status" in error) && error.message.startsWith("[@probot/octokit-plugin-config]")) {
+      return { ok: false, problems: [yamlProblem(error)], source: CONFIG_PATH };
+    }
+    throw error;
+  }
+  const found = loaded.files.filter((f) => f.config !== null);
+  const source = found.length > 1 ? `${CONFIG_PATH} (extending ${found.slice(1).map((f) => `${f.owner}/${f.repo}`).join(", ")})` : CONFIG_PATH;
+  // A file that is not a mapping (a list, say) must reach the schema as it is, not merged.
+  const raw = found.length === 1 ? found[0]!.config : found.length > 1 ? loaded.config : undefined;
+  return { ...parseConfig(raw), source };
+}

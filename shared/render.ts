@@ -1,0 +1,136 @@
+import type { ConfigProblem } from "./config-errors.js";
+import { CONFIG_PATH, type ShiplineConfig, type Stage } from "./config.js";
+import type { CheckRunAction, NewCheckRun } from "./github.js";
+import { escapeMarkdown, shortSha } from "./markdown.js";
+import type { MergeTarget } from "./merge-target.js";
+import { formatDuration } from "./duration.js";
+
+/** The name of Shipline's check run on every commit it handles. */
+export const CHECK_RUN_NAME = "Shipline";
+
+/**
+ * Button identifiers are final: `deploy:<n>` and `rollback:<n>` name the stage by its
+ * position in the config read at the same commit, so they fit GitHub's 20-character cap
+ * whatever the environment is called.
+ */
+export function deployActionId(stageIndex: number): string {
+  return `deploy:${stageIndex}`;
+}
+export function rollbackActionId(stageIndex: number): string {
+  return `rollback:${stageIndex}`;
+}
+
+function fit(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function deployButton(stage: Stage, index: number, sha: string): CheckRunAction {
+  return {
+    label: fit(`Deploy ${stage.environment}`, 20),
+    description: fit(`Deploy ${shortSha(sha)} to ${stage.environment}`, 40),
+    identifier: deployActionId(index),
+  };
+}
+
+function rollbackButton(stage: Stage, index: number): CheckRunAction {
+  return {
+    label: fit(`Roll back ${stage.environment}`, 20),
+    description: fit(`Redeploy the last good ${stage.environment}`, 40),
+    identifier: rollbackActionId(index),
+  };
+}
+
+/** GitHub caps deployment descriptions at 140 characters. */
+export function deploymentDescription(target: MergeTarget, stage: Stage): string {
+  const source = target.pullRequest === null ? `push by ${target.actor}` : `PR #${target.pullRequest} merged by ${target.actor}`;
+  return fit(`Shipline: ${shortSha(target.sha)} to ${stage.environment} (${source})`, 140);
+}
+
+function stageRules(stage: Stage, index: number): string {
+  const how = stage.auto ? (index === 0 ? "automatic on merge" : "automatic after the previous stage") : "on command";
+  const soak = stage.soak ? `, soak ${formatDuration(stage.soak)}` : "";
+  return `${how}; needs ${stage.permission}${soak}`;
+}
+
+export interface PipelineState {
+  target: MergeTarget;
+  config: ShiplineConfig;
+  /** The deployment this commit got in the first stage, when it got one. */
+  deployment: { id: number; stageIndex: number } | null;
+}
+
+/** The "Shipline" check run on a commit: the pipeline, where this commit is, and the next steps. */
+export function pipelineCheckRun({ target, config, deployment }: PipelineState): NewCheckRun {
+  const { stages } = config;
+  const rows = stages.map((stage, i) => {
+    const env = stage.url ? `[${stage.environment}](${stage.url})` : stage.environment;
+    const state =
+      deployment?.stageIndex === i
+        ? `deployment ${deployment.id} created, waiting for the deploy workflow`
+        : `not deployed: comment \`/deploy ${stage.environment}\` on the pull request, or use **Deploy ${stage.environment}**`;
+    return `| ${i + 1} | ${env} | ${state} | ${stageRules(stage, i)} |`;
+  });
+  const next = deployment ? deployment.stageIndex + 1 : 0;
+  const actions: CheckRunAction[] = [];
+  const nextStage = stages[next];
+  if (nextStage) actions.push(deployButton(nextStage, next, target.sha));
+  const current = deployment ? stages[deployment.stageIndex] : undefined;
+  if (current && deployment) actions.push(rollbackButton(current, deployment.stageIndex));
+  const where = current ? `Deploying ${shortSha(target.sha)} to ${current.environment}` : `${shortSha(target.sha)} is ready to deploy`;
+  const source = target.pullRequest === null ? `pushed by ${escapeMarkdown(target.actor)}` : `from pull request #${target.pullRequest}, merged by ${escapeMarkdown(target.actor)}`;
+  return {
+    name: CHECK_RUN_NAME,
+    head_sha: target.sha,
+    status: "completed",
+    // Neutral: this run reports the pipeline; it must never block a merge by itself.
+    conclusion: "neutral",
+    ...(deployment ? { external_id: `deployment:${deployment.id}` } : {}),
+    output: {
+      title: where,
+      summary: [
+        `**${shortSha(target.sha)}** ${escapeMarkdown(target.title)} (${source})`,
+        "",
+        "| # | Environment | State | Rules |",
+        "|---|---|---|---|",
+        ...rows,
+      ].join("\n"),
+    },
+    actions,
+  };
+}
+
+/** A failing check run that says what is wrong with the config, where, and how to fix it. */
+export function configProblemsCheckRun(sha: string, problems: readonly ConfigProblem[], source = CONFIG_PATH): NewCheckRun {
+  const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+  const lines = problems.map((p) => `- \`${p.path}\`: expected ${p.expected}; found ${p.found}.`);
+  return {
+    name: CHECK_RUN_NAME,
+    head_sha: sha,
+    status: "completed",
+    conclusion: "failure",
+    output: {
+      title: `${source} is not valid: ${count}`,
+      summary: [
+        `Shipline could not read \`${source}\` at ${shortSha(sha)}, so nothing was deployed from this commit.`,
+        "",
+        ...lines,
+        "",
+        "Fix the file and push again. The configuration reference is in Shipline's README.",
+      ].join("\n"),
+    },
+  };
+}
+
+/** The check run when GitHub returned a deployment of another SHA than the one asked for. */
+export function shaMismatchCheckRun(sha: string, returnedSha: string, deploymentId: number): NewCheckRun {
+  return {
+    name: CHECK_RUN_NAME,
+    head_sha: sha,
+    status: "completed",
+    conclusion: "failure",
+    output: {
+      title: "Deployment refused: GitHub returned another commit",
+      summary: `Shipline asked for ${shortSha(sha)} but deployment ${deploymentId} names ${shortSha(returnedSha)}. It was marked \`error\` and will not run. Reason code: \`sha_mismatch\`.`,
+    },
+  };
+}

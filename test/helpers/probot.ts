@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+import shipline from "../../app/index.js";
+
+export const PRIVATE_KEY = readFileSync(new URL("../fixtures/test-private-key.pem", import.meta.url), "utf8");
+export const WEBHOOK_SECRET = "test-webhook-secret";
+export const API = "https://api.github.com";
+
+/** Probot as production runs it, minus retries and throttling (tests assert single requests). */
+export function testProbot(): Probot {
+  const probot = new Probot({
+    appId: 123,
+    privateKey: PRIVATE_KEY,
+    secret: WEBHOOK_SECRET,
+    // A function default runs last; Probot's own throttle options would replace an object one.
+    Octokit: ProbotOctokit.defaults((options: object) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    })),
+    logLevel: "fatal",
+  });
+  probot.load(shipline);
+  return probot;
+}
+
+/** The installation token exchange every handled event starts with. */
+export function mockInstallationToken(installationId = 1) {
+  return github()
+    .post(`/app/installations/${installationId}/access_tokens`)
+    .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
+}
+
+export interface SeenRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+/** Every request answered by a scope made with `github()` since the last `resetRequests()`. */
+export const seen: SeenRequest[] = [];
+
+export function resetRequests(): SeenRequest[] {
+  seen.length = 0;
+  return seen;
+}
+
+/** `nock(API)` that records what it answers, so a test can assert the exact sequence. */
+export function github(): nock.Scope {
+  const scope = nock(API);
+  scope.on("request", (req: { method: string; path: string }, _interceptor: unknown, body: string) => {
+    seen.push({ method: req.method, path: decodeURIComponent(req.path), body: body ? JSON.parse(body) : undefined });
+  });
+  return scope;
+}

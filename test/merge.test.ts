@@ -1,0 +1,230 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { github, mockInstallationToken, resetRequests, testProbot } from "./helpers/probot.js";
+import { examplesOf, withInstallation } from "./helpers/examples.js";
+
+const REPO = "/repos/Codertocat/Hello-World";
+const SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246";
+const CONFIG = `${REPO}/contents/.github%2Fshipline.yml`;
+
+function pushToDefaultBranch(overrides: Record<string, unknown> = {}) {
+  const push = examplesOf("push").find((p) => p.ref === "refs/heads/master" && p.installation)!;
+  return withInstallation({ ...push, ...overrides });
+}
+
+function mockConfig(yaml: string | null) {
+  const scope = github().get(CONFIG).query({ ref: SHA });
+  if (yaml === null) {
+    scope.reply(404, { message: "Not Found" });
+    github().get("/repos/Codertocat/.github/contents/.github%2Fshipline.yml").reply(404, { message: "Not Found" });
+  } else {
+    scope.reply(200, yaml, { "content-type": "application/vnd.github.raw; charset=utf-8" });
+  }
+}
+
+const deploymentResponse = (id: number, sha = SHA, environment = "staging") => ({
+  id,
+  sha,
+  ref: sha,
+  task: "deploy",
+  environment,
+  payload: {},
+  creator: { login: "shipline[bot]" },
+});
+
+describe("push -> deployment (app/merge.ts)", () => {
+  let seen: ReturnType<typeof resetRequests>;
+  beforeEach(() => {
+    seen = resetRequests();
+  });
+
+  it("ignores every tag push and tag deletion among the real push examples, with zero requests", async () => {
+    const probot = testProbot();
+    const tagPushes = examplesOf("push").filter((p) => p.ref.startsWith("refs/tags/"));
+    expect(tagPushes.length).toBe(5);
+    for (const payload of tagPushes) {
+      await probot.receive({ id: "tag", name: "push", payload: withInstallation(payload) as any });
+    }
+    expect(seen).toEqual([]);
+  });
+
+  it("ignores pushes to other branches, branch deletions and pushes with no head commit", async () => {
+    const probot = testProbot();
+    await probot.receive({ id: "1", name: "push", payload: pushToDefaultBranch({ ref: "refs/heads/feature" }) as any });
+    await probot.receive({
+      id: "2",
+      name: "push",
+      payload: pushToDefaultBranch({ deleted: true, after: "0".repeat(40), head_commit: null }) as any,
+    });
+    await probot.receive({ id: "3", name: "push", payload: pushToDefaultBranch({ head_commit: null }) as any });
+    expect(seen).toEqual([]);
+  });
+
+  it("deploys both real default-branch push examples to staging with one deployment and one check run", async () => {
+    const pushes = examplesOf("push").filter((p) => p.ref === "refs/heads/master");
+    expect(pushes.length).toBe(2);
+    for (const payload of pushes) {
+      seen.length = 0;
+      mockInstallationToken();
+      mockConfig(null);
+      github().get(`${REPO}/deployments`).query({ sha: SHA, environment: "staging", task: "deploy", per_page: 100 }).reply(200, []);
+      github().post(`${REPO}/deployments`).reply(201, deploymentResponse(42));
+      github().post(`${REPO}/check-runs`).reply(201, { id: 7 });
+      await testProbot().receive({ id: "push-1", name: "push", payload: withInstallation(payload) as any });
+
+      expect(seen.map((r) => `${r.method} ${r.path}`)).toEqual([
+        "POST /app/installations/1/access_tokens",
+        `GET ${REPO}/contents/.github/shipline.yml?ref=${SHA}`,
+        "GET /repos/Codertocat/.github/contents/.github/shipline.yml",
+        `GET ${REPO}/deployments?sha=${SHA}&environment=staging&task=deploy&per_page=100`,
+        `POST ${REPO}/deployments`,
+        `POST ${REPO}/check-runs`,
+      ]);
+      expect(seen[4]!.body).toEqual({
+        ref: SHA,
+        task: "deploy",
+        environment: "staging",
+        description: "Shipline: 6113728 to staging (push by Codertocat)",
+        production_environment: false,
+        transient_environment: false,
+        payload: { shipline: { trigger: "push", actor: "Codertocat", pr: null, stage: 0 } },
+        auto_merge: false,
+        required_contexts: [],
+      });
+      const checkRun = seen[5]!.body as any;
+      expect(checkRun).toMatchObject({
+        name: "Shipline",
+        head_sha: SHA,
+        status: "completed",
+        conclusion: "neutral",
+        external_id: "deployment:42",
+        actions: [
+          { label: "Deploy production", description: "Deploy 6113728 to production", identifier: "deploy:1" },
+          { label: "Roll back staging", description: "Redeploy the last good staging", identifier: "rollback:0" },
+        ],
+      });
+      expect(checkRun.output.title).toBe("Deploying 6113728 to staging");
+      expect(checkRun.output.summary).toContain("| 1 | staging | deployment 42 created, waiting for the deploy workflow |");
+      expect(checkRun.output.summary).toContain("| 2 | production | not deployed: comment `/deploy production`");
+    }
+  });
+
+  it("names the pull request and reads the config at the pushed SHA for a merge commit", async () => {
+    mockInstallationToken();
+    mockConfig("stages:\n  - environment: qa\n    auto: true\n    url: https://qa.example.com\n  - environment: prod\n    production: true\n");
+    github().get(`${REPO}/deployments`).query({ sha: SHA, environment: "qa", task: "deploy", per_page: 100 }).reply(200, []);
+    github().post(`${REPO}/deployments`).reply(201, deploymentResponse(43, SHA, "qa"));
+    github().post(`${REPO}/check-runs`).reply(201, { id: 8 });
+    const payload = pushToDefaultBranch();
+    payload.head_commit.message = "Merge pull request #17 from octo/feature\n\nAdd @everyone <b>things</b>";
+    await testProbot().receive({ id: "merge", name: "push", payload: payload as any });
+
+    expect(seen).toHaveLength(5); // token + config + look-up + deployment + check run
+    expect(seen[3]!.body).toMatchObject({
+      environment: "qa",
+      production_environment: false,
+      description: "Shipline: 6113728 to qa (PR #17 merged by Codertocat)",
+      payload: { shipline: { trigger: "merge", actor: "Codertocat", pr: 17, stage: 0 } },
+    });
+    const summary = (seen[4]!.body as any).output.summary as string;
+    expect(summary).toContain("from pull request #17");
+    expect(summary).toContain("[qa](https://qa.example.com)");
+    expect((seen[4]!.body as any).actions[0]).toEqual({ label: "Deploy prod", description: "Deploy 6113728 to prod", identifier: "deploy:1" });
+  });
+
+  it("creates no second deployment when GitHub redelivers the same push", async () => {
+    mockInstallationToken();
+    mockConfig(null);
+    github()
+      .get(`${REPO}/deployments`)
+      .query(true)
+      .reply(200, [{ ...deploymentResponse(42), payload: { shipline: { trigger: "push", actor: "Codertocat", pr: null, stage: 0 } } }]);
+    github()
+      .get(`${REPO}/commits/${SHA}/check-runs`)
+      .query({ check_name: "Shipline", filter: "latest" })
+      .reply(200, { total_count: 1, check_runs: [{ id: 7, name: "Shipline" }] });
+    await testProbot().receive({ id: "push-1", name: "push", payload: pushToDefaultBranch() as any });
+    expect(seen.filter((r) => r.method === "POST" && r.path !== "/app/installations/1/access_tokens")).toEqual([]);
+  });
+
+  it("adds the missing check run on redelivery when the first delivery stopped after the deployment", async () => {
+    mockInstallationToken();
+    mockConfig(null);
+    github()
+      .get(`${REPO}/deployments`)
+      .query(true)
+      .reply(200, [{ ...deploymentResponse(42), payload: { shipline: { stage: 0 } } }]);
+    github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+    github().post(`${REPO}/check-runs`).reply(201, { id: 9 });
+    await testProbot().receive({ id: "push-1", name: "push", payload: pushToDefaultBranch() as any });
+    expect(seen.filter((r) => r.method === "POST").map((r) => r.path)).toEqual([
+      "/app/installations/1/access_tokens",
+      `${REPO}/check-runs`,
+    ]);
+    expect((seen.at(-1)!.body as any).external_id).toBe("deployment:42");
+  });
+
+  it("ignores deployments of the same SHA that Shipline did not create", async () => {
+    mockInstallationToken();
+    mockConfig(null);
+    github().get(`${REPO}/deployments`).query(true).reply(200, [{ ...deploymentResponse(5), payload: {} }]);
+    github().post(`${REPO}/deployments`).reply(201, deploymentResponse(44));
+    github().post(`${REPO}/check-runs`).reply(201, { id: 10 });
+    await testProbot().receive({ id: "push-2", name: "push", payload: pushToDefaultBranch() as any });
+    expect(seen.filter((r) => r.method === "POST").map((r) => r.path)).toContain(`${REPO}/deployments`);
+  });
+
+  it("refuses a deployment GitHub returns for another SHA: marks it error and fails the check run", async () => {
+    const other = "b".repeat(40);
+    mockInstallationToken();
+    mockConfig(null);
+    github().get(`${REPO}/deployments`).query(true).reply(200, []);
+    github().post(`${REPO}/deployments`).reply(201, deploymentResponse(45, other));
+    github().post(`${REPO}/deployments/45/statuses`).reply(201, { id: 1, state: "error" });
+    github().post(`${REPO}/check-runs`).reply(201, { id: 11 });
+    await testProbot().receive({ id: "push-3", name: "push", payload: pushToDefaultBranch() as any });
+    expect(seen.at(-2)!.body).toEqual({ state: "error", description: "Shipline asked for 6113728; refusing bbbbbbb." });
+    expect(seen.at(-1)!.body).toMatchObject({ conclusion: "failure", head_sha: SHA });
+    expect((seen.at(-1)!.body as any).output.summary).toContain("`sha_mismatch`");
+  });
+
+  it("creates no deployment when the first stage is manual, and offers its button", async () => {
+    mockInstallationToken();
+    mockConfig("stages:\n  - environment: staging\n  - environment: production\n    production: true\n");
+    github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+    github().post(`${REPO}/check-runs`).reply(201, { id: 12 });
+    await testProbot().receive({ id: "push-4", name: "push", payload: pushToDefaultBranch() as any });
+    expect(seen.some((r) => r.path.endsWith("/deployments"))).toBe(false);
+    expect(seen.at(-1)!.body).toMatchObject({
+      output: { title: "6113728 is ready to deploy" },
+      actions: [{ label: "Deploy staging", identifier: "deploy:0" }],
+    });
+  });
+
+  it("sets production_environment from config when the first stage is production", async () => {
+    mockInstallationToken();
+    mockConfig("stages:\n  - environment: live\n    auto: true\n    production: true\n");
+    github().get(`${REPO}/deployments`).query(true).reply(200, []);
+    github().post(`${REPO}/deployments`).reply(201, deploymentResponse(46, SHA, "live"));
+    github().post(`${REPO}/check-runs`).reply(201, { id: 13 });
+    await testProbot().receive({ id: "push-5", name: "push", payload: pushToDefaultBranch() as any });
+    expect(seen.find((r) => r.path === `${REPO}/deployments` && r.method === "POST")!.body).toMatchObject({
+      environment: "live",
+      production_environment: true,
+    });
+    // One stage only: no next stage to offer, rolling back is the one button.
+    expect((seen.at(-1)!.body as any).actions.map((a: any) => a.identifier)).toEqual(["rollback:0"]);
+  });
+
+  it("follows `_extends` to the organisation's .github repository through Probot's loader", async () => {
+    mockInstallationToken();
+    mockConfig("_extends: .github\n");
+    github()
+      .get("/repos/Codertocat/.github/contents/.github%2Fshipline.yml")
+      .reply(200, "stages:\n  - environment: canary\n    auto: true\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
+    github().get(`${REPO}/deployments`).query({ sha: SHA, environment: "canary", task: "deploy", per_page: 100 }).reply(200, []);
+    github().post(`${REPO}/deployments`).reply(201, deploymentResponse(47, SHA, "canary"));
+    github().post(`${REPO}/check-runs`).reply(201, { id: 14 });
+    await testProbot().receive({ id: "push-6", name: "push", payload: pushToDefaultBranch() as any });
+    expect(seen.find((r) => r.method === "POST" && r.path === `${REPO}/deployments`)!.body).toMatchObject({ environment: "canary" });
+  });
+});

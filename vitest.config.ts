@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    setupFiles: ["test/setup.ts"],
+    // nock intercepts per process; files stay isolated in their own workers.
+    pool: "forks",
+    testTimeout: 20_000,
+  },
+});
