@@ -1,5 +1,6 @@
 import type { ShiplineConfig, Stage } from "./config.js";
-import type { Deployment, GitHubGateway, NewDeployment } from "./github.js";
+import { createOnce } from "./create-once.js";
+import type { Deployment, GitHubGateway, NewCheckRun, NewDeployment } from "./github.js";
 import type { MergeTarget } from "./merge-target.js";
 import type { Outcome } from "./outcome.js";
 import { CHECK_RUN_NAME, deploymentDescription, pipelineCheckRun, shaMismatchCheckRun } from "./render.js";
@@ -59,9 +60,9 @@ export async function deployMergedCommit(
     };
   }
 
-  const existing = (await github.listDeployments({ sha: target.sha, environment: stage.environment, task: "deploy" })).find(
-    isShiplineDeployment,
-  );
+  const findExisting = async () =>
+    (await github.listDeployments({ sha: target.sha, environment: stage.environment, task: "deploy" })).find(isShiplineDeployment);
+  const existing = await findExisting();
   if (existing) {
     await ensureCheckRun(github, target, () => pipelineCheckRun({ target, config, deployment: { id: existing.id, stageIndex } }));
     return {
@@ -72,7 +73,7 @@ export async function deployMergedCommit(
     };
   }
 
-  const deployment = await github.createDeployment(mergeDeployment(target, stage, stageIndex));
+  const deployment = await createOnce(() => github.createDeployment(mergeDeployment(target, stage, stageIndex)), findExisting);
   if (deployment.sha !== target.sha) {
     // Never let a deployment of another commit run: mark it so no workflow picks it up.
     await github.createDeploymentStatus(deployment.id, {
@@ -87,7 +88,7 @@ export async function deployMergedCommit(
       details: { deploymentId: deployment.id },
     };
   }
-  await github.createCheckRun(pipelineCheckRun({ target, config, deployment: { id: deployment.id, stageIndex } }));
+  await createCheckRunOnce(github, target.sha, pipelineCheckRun({ target, config, deployment: { id: deployment.id, stageIndex } }));
   return {
     decision: "deploy",
     reasonCode: "deployed",
@@ -97,7 +98,14 @@ export async function deployMergedCommit(
 }
 
 /** Creates the Shipline check run unless the commit already has one (a redelivery). */
-async function ensureCheckRun(github: GitHubGateway, target: MergeTarget, build: () => ReturnType<typeof pipelineCheckRun>) {
+async function ensureCheckRun(github: GitHubGateway, target: MergeTarget, build: () => NewCheckRun) {
   const runs = await github.listCheckRuns(target.sha, CHECK_RUN_NAME);
-  if (runs.length === 0) await github.createCheckRun(build());
+  if (runs.length === 0) await createCheckRunOnce(github, target.sha, build());
+}
+
+function createCheckRunOnce(github: GitHubGateway, sha: string, checkRun: NewCheckRun) {
+  return createOnce(
+    () => github.createCheckRun(checkRun),
+    async () => (await github.listCheckRuns(sha, CHECK_RUN_NAME))[0],
+  );
 }

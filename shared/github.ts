@@ -51,6 +51,12 @@ export interface NewDeployment {
   payload: Record<string, unknown>;
 }
 
+/**
+ * Octokit's retry plugin retries any 5xx, POST included; a create that succeeded before
+ * the 5xx would then run twice. Creates opt out and go through `createOnce` instead.
+ */
+const NO_BLIND_RETRY = { retries: 0 };
+
 /** Every GitHub call Shipline makes, typed, and counted so flows can report their cost. */
 export class GitHubGateway {
   /** Requests made through this gateway. */
@@ -82,6 +88,7 @@ export class GitHubGateway {
       ...deployment,
       auto_merge: false,
       required_contexts: [],
+      request: NO_BLIND_RETRY,
     });
   }
 
@@ -102,6 +109,6 @@ export class GitHubGateway {
   }
 
   createCheckRun(checkRun: NewCheckRun): Promise<CheckRun> {
-    return this.call<CheckRun>("POST /repos/{owner}/{repo}/check-runs", { ...checkRun });
+    return this.call<CheckRun>("POST /repos/{owner}/{repo}/check-runs", { ...checkRun, request: NO_BLIND_RETRY });
   }
 }

@@ -1,3 +1,4 @@
+import nock from "nock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { github, mockInstallationToken, resetRequests, testProbot } from "./helpers/probot.js";
 import { examplesOf, withInstallation } from "./helpers/examples.js";
@@ -226,5 +227,60 @@ describe("push -> deployment (app/merge.ts)", () => {
     github().post(`${REPO}/check-runs`).reply(201, { id: 14 });
     await testProbot().receive({ id: "push-6", name: "push", payload: pushToDefaultBranch() as any });
     expect(seen.find((r) => r.method === "POST" && r.path === `${REPO}/deployments`)!.body).toMatchObject({ environment: "canary" });
+  });
+
+  describe("a 5xx on a create that may have succeeded (Probot's retry plugin is on, as in production)", () => {
+    const marker = { shipline: { trigger: "push", actor: "Codertocat", pr: null, stage: 0 } };
+
+    it("does not create the deployment twice when the first create did land", async () => {
+      mockInstallationToken();
+      mockConfig(null);
+      github().get(`${REPO}/deployments`).query(true).reply(200, []);
+      github().post(`${REPO}/deployments`).reply(502, { message: "Server Error" });
+      // What a blind retry of the POST would get: a second deployment.
+      const blindRetry = github().post(`${REPO}/deployments`).reply(201, deploymentResponse(99));
+      github().get(`${REPO}/deployments`).query(true).reply(200, [{ ...deploymentResponse(48), payload: marker }]);
+      github().post(`${REPO}/check-runs`).reply(201, { id: 15 });
+      await testProbot({ retry: true }).receive({ id: "5xx-1", name: "push", payload: pushToDefaultBranch() as any });
+      expect(seen.filter((r) => r.method === "POST" && r.path === `${REPO}/deployments`)).toHaveLength(1);
+      expect((seen.at(-1)!.body as any).external_id).toBe("deployment:48");
+      expect(blindRetry.isDone()).toBe(false);
+      nock.cleanAll();
+    });
+
+    it("creates it again when the look-up shows the first create did not land", async () => {
+      mockInstallationToken();
+      mockConfig(null);
+      github().get(`${REPO}/deployments`).query(true).reply(200, []);
+      github().post(`${REPO}/deployments`).reply(503, { message: "Unavailable" });
+      github().get(`${REPO}/deployments`).query(true).reply(200, []);
+      github().post(`${REPO}/deployments`).reply(201, deploymentResponse(49));
+      github().post(`${REPO}/check-runs`).reply(201, { id: 16 });
+      await testProbot({ retry: true }).receive({ id: "5xx-2", name: "push", payload: pushToDefaultBranch() as any });
+      expect(seen.filter((r) => r.method === "POST" && r.path === `${REPO}/deployments`)).toHaveLength(2);
+    });
+
+    it("does not add a second check run when the first one landed behind a 5xx", async () => {
+      mockInstallationToken();
+      mockConfig(null);
+      github().get(`${REPO}/deployments`).query(true).reply(200, []);
+      github().post(`${REPO}/deployments`).reply(201, deploymentResponse(50));
+      github().post(`${REPO}/check-runs`).reply(500, { message: "Server Error" });
+      const blindRetry = github().post(`${REPO}/check-runs`).reply(201, { id: 98 });
+      github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 1, check_runs: [{ id: 17, name: "Shipline" }] });
+      await testProbot({ retry: true }).receive({ id: "5xx-3", name: "push", payload: pushToDefaultBranch() as any });
+      expect(seen.filter((r) => r.method === "POST" && r.path === `${REPO}/check-runs`)).toHaveLength(1);
+      expect(blindRetry.isDone()).toBe(false);
+      nock.cleanAll();
+    });
+
+    it("gives up after a 422 without looking again: GitHub refused, nothing was created", async () => {
+      mockInstallationToken();
+      mockConfig(null);
+      github().get(`${REPO}/deployments`).query(true).reply(200, []);
+      github().post(`${REPO}/deployments`).reply(422, { message: "No ref found" });
+      await expect(testProbot({ retry: true }).receive({ id: "422", name: "push", payload: pushToDefaultBranch() as any })).rejects.toThrow(/No ref found/);
+      expect(seen.filter((r) => r.path.startsWith(`${REPO}/deployments`))).toHaveLength(2);
+    });
   });
 });

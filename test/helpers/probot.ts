@@ -8,15 +8,15 @@ export const WEBHOOK_SECRET = "test-webhook-secret";
 export const API = "https://api.github.com";
 
 /** Probot as production runs it, minus retries and throttling (tests assert single requests). */
-export function testProbot(): Probot {
+export function testProbot(options: { retry?: boolean } = {}): Probot {
   const probot = new Probot({
     appId: 123,
     privateKey: PRIVATE_KEY,
     secret: WEBHOOK_SECRET,
     // A function default runs last; Probot's own throttle options would replace an object one.
-    Octokit: ProbotOctokit.defaults((options: object) => ({
-      ...options,
-      retry: { enabled: false },
+    Octokit: ProbotOctokit.defaults((instance: object) => ({
+      ...instance,
+      retry: { enabled: options.retry ?? false },
       throttle: { enabled: false },
     })),
     logLevel: "fatal",

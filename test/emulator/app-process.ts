@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { createServer } from "node:net";
+import type { Emulator } from "./index.js";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+/** A fresh RSA key in the PKCS#1 PEM GitHub hands out for apps. */
+export function generateAppKey(): string {
+  return generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningApp {
+  webhookUrl: string;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `node dist/app.js` (what `npm start` runs) with Probot's standard environment,
+ * pointed at the emulator through GHE_HOST/GHE_PROTOCOL, and waits until it listens.
+ */
+export async function startApp(emulator: Emulator, options: { appId: number; privateKey: string; webhookSecret: string; logLevel?: string }): Promise<RunningApp> {
+  const port = await freePort();
+  const logs: string[] = [];
+  const child: ChildProcess = spawn(process.execPath, [`${root}dist/app.js`], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      APP_ID: String(options.appId),
+      PRIVATE_KEY: options.privateKey,
+      WEBHOOK_SECRET: options.webhookSecret,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: (options.logLevel ?? "warn") as "warn",
+      LOG_FORMAT: "json",
+      GHE_HOST: emulator.host,
+      GHE_PROTOCOL: "http",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (chunk: Buffer) => logs.push(...chunk.toString().split("\n").filter(Boolean)));
+  child.stderr?.on("data", (chunk: Buffer) => logs.push(...chunk.toString().split("\n").filter(Boolean)));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}:\n${logs.join("\n")}`);
+    try {
+      await fetch(`${base}/`, { signal: AbortSignal.timeout(500) });
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`the app did not listen on ${base}:\n${logs.join("\n")}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  const webhookUrl = `${base}/api/github/webhooks`;
+  emulator.webhookUrl = webhookUrl;
+  return {
+    webhookUrl,
+    logs,
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

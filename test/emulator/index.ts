@@ -1,0 +1,149 @@
+import { createPublicKey, randomBytes, verify } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { simulation } from "@simulacrum/github-api-simulator";
+import type { EmulatorContext, Handler, Request, Response } from "./context.js";
+import { checkHandlers } from "./rest-checks.js";
+import { deploymentHandlers } from "./rest-deployments.js";
+import { gitHandlers } from "./rest-git.js";
+import { issueHandlers } from "./rest-issues.js";
+import { Scenario } from "./scenario.js";
+import { Shapes } from "./shapes.js";
+import { GitHubState, type Account } from "./state.js";
+import { WebhookDeliverer } from "./webhooks.js";
+
+/** The base path GitHub Enterprise Server uses, so Probot's GHE_HOST/GHE_PROTOCOL reach us. */
+export const API_PATH = "/api/v3";
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query below `/api/v3`, decoded, as a test would write it. */
+  path: string;
+  body: unknown;
+  status: number;
+  actor: string;
+  /** Set when the OpenAPI layer, not our state, refused it: a body or route GitHub would reject. */
+  rejectedByDescription?: string;
+}
+
+export interface EmulatorOptions {
+  /** Where webhooks go; may be set later with `emulator.webhookUrl = ...`. */
+  webhookUrl?: string;
+  webhookSecret: string;
+  appId: number;
+  appSlug?: string;
+  /** The app's private key: installation-token requests must carry a JWT it signed. */
+  privateKey?: string;
+  /** Events the app subscribes to; by default those of app.yml. */
+  events?: string[];
+}
+
+/** The events app.yml subscribes to, read the simple way (a YAML list under `default_events:`). */
+export function manifestEvents(): string[] {
+  const manifest = readFileSync(new URL("../../app.yml", import.meta.url), "utf8");
+  const block = /^default_events:\n((?:\s+(?:-.*|#.*)\n)+)/m.exec(manifest)?.[1] ?? "";
+  return [...block.matchAll(/^\s+-\s*(\S+)/gm)].map((m) => m[1]!);
+}
+
+function verifyAppJwt(jwt: string, appId: number, privateKey: string | undefined): boolean {
+  const [header, payload, signature] = jwt.split(".");
+  if (!header || !payload || !signature) return false;
+  const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as { iss?: unknown; exp?: number };
+  if (String(claims.iss) !== String(appId) || !claims.exp || claims.exp * 1000 < Date.now()) return false;
+  if (!privateKey) return true;
+  return verify("RSA-SHA256", Buffer.from(`${header}.${payload}`), createPublicKey(privateKey), Buffer.from(signature, "base64url"));
+}
+
+export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+/**
+ * GitHub on loopback: every REST route of GitHub's OpenAPI description (requests that do not
+ * match it get 400, unknown routes 404), state for the routes Shipline uses, and signed
+ * webhooks to the app.
+ */
+export async function startEmulator(options: EmulatorOptions) {
+  const state = new GitHubState();
+  const requests: RecordedRequest[] = [];
+  const tokens = new Map<string, Account>();
+  const bot = state.account(`${options.appSlug ?? "shipline"}[bot]`, "Bot");
+  const shapes = new Shapes("", "");
+  const deliverer = new WebhookDeliverer(
+    { url: options.webhookUrl, secret: options.webhookSecret, appId: options.appId, installationId: 1, events: new Set(options.events ?? manifestEvents()) },
+    shapes,
+  );
+  const ctx: EmulatorContext = { state, shapes, notify: (event, repo, fields, sender) => deliverer.send(event, repo, fields, sender) };
+
+  const handlers: Record<string, Handler> = { ...gitHandlers(ctx), ...deploymentHandlers(ctx), ...checkHandlers(ctx), ...issueHandlers(ctx) };
+
+  const app = simulation({
+    apiUrl: API_PATH,
+    // The simulator registers handlers only when some initial state is given.
+    initialState: { users: [], organizations: [], repositories: [], branches: [], blobs: [] },
+    extend: {
+      openapiHandlers: () => handlers as any,
+      extendRouter: (router: any) => {
+        router.use(API_PATH, (req: Request, res: Response, next: () => void) => {
+          const entry: RecordedRequest = { method: req.method, path: decodeURIComponent(req.url), body: req.body && Object.keys(req.body).length > 0 ? req.body : undefined, status: 0, actor: "" };
+          requests.push(entry);
+          res.on("finish", () => (entry.status = res.statusCode));
+          const json = res.json.bind(res);
+          res.json = (body: any) => {
+            // The simulator's own refusals: 400 `{ err }` for a request the description rejects,
+            // 404 `{ error: "not found" }` for a route GitHub does not have.
+            if (body?.err) entry.rejectedByDescription = JSON.stringify(body.err);
+            else if (body?.error === "not found") entry.rejectedByDescription = "no such route in GitHub's API";
+            return json(body);
+          };
+          const [scheme, credential] = String(req.headers.authorization ?? "").split(" ");
+          if (credential && /^bearer$/i.test(scheme ?? "") && credential.split(".").length === 3) {
+            entry.actor = "app (JWT)";
+            if (!verifyAppJwt(credential, options.appId, options.privateKey)) return res.status(401).json({ message: "A JSON web token could not be decoded" });
+            return next();
+          }
+          if (credential) {
+            const account = tokens.get(credential);
+            if (!account) return res.status(401).json({ message: "Bad credentials" });
+            req.actor = account;
+            entry.actor = account.login;
+          }
+          next();
+        });
+        router.post(`${API_PATH}/app/installations/:id/access_tokens`, (req: Request, res: Response) => {
+          if (!/^bearer /i.test(String(req.headers.authorization))) return res.status(401).json({ message: "A JSON web token is required" });
+          const token = `ghs_${randomBytes(18).toString("hex")}`;
+          tokens.set(token, bot);
+          res.status(201).json({ token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { contents: "read", deployments: "write", checks: "write", metadata: "read" }, repository_selection: "all" });
+        });
+      },
+    },
+  });
+  const listening = await (app.listen as (...args: unknown[]) => ReturnType<typeof app.listen>)(0, "127.0.0.1");
+  const host = `127.0.0.1:${listening.port}`;
+  shapes.baseUrl = `http://${host}${API_PATH}`;
+  shapes.webUrl = `http://${host}`;
+
+  /** A token the way a workflow's GITHUB_TOKEN acts: as github-actions[bot]. */
+  const workflowToken = (): string => {
+    const token = `ghs_actions_${randomBytes(12).toString("hex")}`;
+    tokens.set(token, state.account("github-actions[bot]", "Bot"));
+    return token;
+  };
+
+  return {
+    /** `GHE_HOST` for Probot; use with `GHE_PROTOCOL=http`. */
+    host,
+    apiUrl: shapes.baseUrl,
+    state,
+    requests,
+    deliveries: deliverer.deliveries,
+    scenario: new Scenario(state, deliverer, shapes),
+    workflowToken,
+    set webhookUrl(url: string | undefined) {
+      deliverer.url = url;
+    },
+    redeliver: (id: string) => deliverer.redeliver(id),
+    settled: () => deliverer.settled(),
+    /** Requests made with the app's installation tokens (the app's cost), JWT ones aside. */
+    appRequests: () => requests.filter((r) => r.actor === bot.login),
+    close: () => listening.ensureClose(),
+  };
+}

@@ -1,0 +1,177 @@
+import type { Shapes } from "./shapes.js";
+import type { Commit, GitHubState, PullRequest, Repository, Role } from "./state.js";
+import type { Delivery, WebhookDeliverer } from "./webhooks.js";
+
+/** Files to change in a commit: content to write, or null to delete the file. */
+export type FileChanges = Record<string, string | null>;
+
+const ZERO = "0".repeat(40);
+
+/**
+ * What people do on GitHub, for tests and the demo: create repositories, push, open and
+ * merge pull requests, comment, click. Each action changes the state and delivers the
+ * webhooks GitHub would send.
+ */
+export class Scenario {
+  constructor(
+    private readonly state: GitHubState,
+    private readonly webhooks: WebhookDeliverer,
+    private readonly shapes: Shapes,
+  ) {}
+
+  repo(fullName: string): Repository {
+    const [owner = "", name = ""] = fullName.split("/");
+    const repo = this.state.repo(owner, name);
+    if (!repo) throw new Error(`no repository ${fullName}`);
+    return repo;
+  }
+
+  /** A repository whose default branch holds one initial commit with `files`. */
+  createRepo(fullName: string, options: { defaultBranch?: string; files?: FileChanges; private?: boolean } = {}): Repository {
+    const [owner = "", name = ""] = fullName.split("/");
+    const repo = this.state.createRepo(owner, name, options.defaultBranch ?? "main");
+    repo.private = options.private ?? false;
+    const files = applyChanges(new Map(), { "README.md": `# ${name}\n`, ...options.files });
+    const initial = this.state.commit(repo, [], "Initial commit", repo.owner, files);
+    repo.refs.set(`refs/heads/${repo.default_branch}`, initial.sha);
+    return repo;
+  }
+
+  /** The role a user has on the repository (what the collaborator permission API answers). */
+  setRole(fullName: string, login: string, role: Role): void {
+    this.state.account(login);
+    this.repo(fullName).collaborators.set(login, role);
+  }
+
+  head(fullName: string, branch?: string): string {
+    const repo = this.repo(fullName);
+    const sha = repo.refs.get(`refs/heads/${branch ?? repo.default_branch}`);
+    if (!sha) throw new Error(`no branch ${branch} in ${fullName}`);
+    return sha;
+  }
+
+  /** Pushes one commit to a branch (created from the default branch if new) and sends `push`. */
+  push(fullName: string, options: { branch?: string; message: string; files?: FileChanges; author: string; parents?: string[] }): Commit {
+    const repo = this.repo(fullName);
+    const branch = options.branch ?? repo.default_branch;
+    const ref = `refs/heads/${branch}`;
+    const before = repo.refs.get(ref);
+    const parentSha = before ?? this.head(fullName);
+    const parent = repo.commits.get(parentSha)!;
+    const commit = this.state.commit(repo, options.parents ?? [parentSha], options.message, this.state.account(options.author), applyChanges(parent.files, options.files ?? {}));
+    repo.refs.set(ref, commit.sha);
+    this.sendPush(repo, ref, before ?? ZERO, commit, options.author);
+    return commit;
+  }
+
+  private sendPush(repo: Repository, ref: string, before: string, commit: Commit, pusher: string): Delivery {
+    const author = { name: commit.author.login, email: `${commit.author.id}+${commit.author.login}@users.noreply.github.com`, username: commit.author.login, date: commit.date };
+    const headCommit = {
+      id: commit.sha,
+      tree_id: commit.sha,
+      distinct: true,
+      message: commit.message,
+      timestamp: commit.date,
+      url: `http://github.invalid/${repo.owner.login}/${repo.name}/commit/${commit.sha}`,
+      author,
+      committer: author,
+      added: [],
+      removed: [],
+      modified: [],
+    };
+    return this.webhooks.send(
+      "push",
+      repo,
+      {
+        ref,
+        before,
+        after: commit.sha,
+        created: before === ZERO,
+        deleted: false,
+        forced: false,
+        base_ref: null,
+        compare: `http://github.invalid/${repo.owner.login}/${repo.name}/compare/${before.slice(0, 12)}...${commit.sha.slice(0, 12)}`,
+        commits: [headCommit],
+        head_commit: headCommit,
+        pusher: { name: pusher, email: author.email },
+      },
+      this.state.account(pusher),
+    );
+  }
+
+  /** Opens a pull request from a new branch holding one commit with `files`. */
+  openPullRequest(fullName: string, options: { branch: string; title: string; body?: string; author: string; files?: FileChanges; labels?: string[] }): PullRequest {
+    const repo = this.repo(fullName);
+    const commit = this.push(fullName, { branch: options.branch, message: options.title, files: options.files ?? { [`${options.branch}.txt`]: options.title }, author: options.author });
+    const now = this.state.timestamp();
+    const pr: PullRequest = {
+      number: repo.nextIssueNumber++,
+      title: options.title,
+      body: options.body ?? "",
+      user: this.state.account(options.author),
+      head: { ref: options.branch, sha: commit.sha },
+      base: { ref: repo.default_branch, sha: this.head(fullName) },
+      state: "open",
+      merged: false,
+      merge_commit_sha: null,
+      merged_by: null,
+      labels: options.labels ?? [],
+      created_at: now,
+      updated_at: now,
+      closed_at: null,
+      merged_at: null,
+    };
+    repo.pulls.set(pr.number, pr);
+    this.webhooks.send("pull_request.opened", repo, { number: pr.number, pull_request: this.shapes.pull(repo, pr) }, pr.user);
+    return pr;
+  }
+
+  /** Merges as GitHub's button does: a merge commit or a squash commit on the base branch, then `push`. */
+  mergePullRequest(fullName: string, number: number, options: { by: string; method?: "merge" | "squash" }): Commit {
+    const repo = this.repo(fullName);
+    const pr = repo.pulls.get(number);
+    if (!pr || pr.state !== "open") throw new Error(`pull request #${number} is not open`);
+    const baseRef = `refs/heads/${pr.base.ref}`;
+    const before = repo.refs.get(baseRef)!;
+    const head = repo.commits.get(pr.head.sha)!;
+    const squash = options.method === "squash";
+    const message = squash ? `${pr.title} (#${pr.number})` : `Merge pull request #${pr.number} from ${repo.owner.login}/${pr.head.ref}\n\n${pr.title}`;
+    const commit = this.state.commit(repo, squash ? [before] : [before, head.sha], message, this.state.account(options.by), new Map(head.files));
+    repo.refs.set(baseRef, commit.sha);
+    const now = this.state.timestamp();
+    Object.assign(pr, { state: "closed", merged: true, merge_commit_sha: commit.sha, merged_by: this.state.account(options.by), closed_at: now, merged_at: now, updated_at: now });
+    this.webhooks.send("pull_request.closed", repo, { number: pr.number, pull_request: this.shapes.pull(repo, pr) }, this.state.account(options.by));
+    this.sendPush(repo, baseRef, before, commit, options.by);
+    return commit;
+  }
+
+  /** A comment on a pull request by `user`, delivered as `issue_comment.created`. */
+  comment(fullName: string, number: number, options: { user: string; body: string }): Delivery {
+    const repo = this.repo(fullName);
+    const pr = repo.pulls.get(number);
+    if (!pr) throw new Error(`no pull request #${number}`);
+    const user = this.state.account(options.user);
+    const now = this.state.timestamp();
+    const comment = { id: this.state.id(), issue_number: number, user, body: options.body, created_at: now, updated_at: now, reactions: [] };
+    repo.comments.set(comment.id, comment);
+    return this.webhooks.send("issue_comment.created", repo, { issue: this.webhooks.issueOf(repo, pr), comment: this.shapes.comment(repo, comment) }, user);
+  }
+
+  /** A click on a check run button: `check_run.requested_action` for `user`. */
+  clickButton(fullName: string, checkRunId: number, identifier: string, user: string): Delivery {
+    const repo = this.repo(fullName);
+    const run = repo.checkRuns.get(checkRunId);
+    if (!run) throw new Error(`no check run ${checkRunId}`);
+    if (!run.actions.some((a) => a.identifier === identifier)) throw new Error(`check run ${checkRunId} has no button ${identifier}`);
+    return this.webhooks.send("check_run.requested_action", repo, { check_run: this.shapes.checkRun(repo, run), requested_action: { identifier } }, this.state.account(user));
+  }
+}
+
+function applyChanges(files: Map<string, string>, changes: FileChanges): Map<string, string> {
+  const next = new Map(files);
+  for (const [path, content] of Object.entries(changes)) {
+    if (content === null) next.delete(path);
+    else next.set(path, content);
+  }
+  return next;
+}
