@@ -19,6 +19,16 @@ await build({
   packages: "external",
 });
 
+// The demo runs the emulator (test/emulator) and the app; it needs the dev dependencies.
+await build({
+  ...common,
+  minify: false,
+  entryPoints: [join(root, "scripts/demo.ts")],
+  outfile: join(outRoot, "dist/demo.js"),
+  target: "node20",
+  packages: "external",
+});
+
 const actionsDir = join(root, "actions");
 const actions = existsSync(actionsDir) ? readdirSync(actionsDir).filter((name) => existsSync(join(actionsDir, name, "index.ts"))) : [];
 for (const name of actions) {
@@ -39,4 +49,4 @@ const { z } = await import("zod");
 const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
 mkdirSync(join(outRoot, "schema"), { recursive: true });
 writeFileSync(join(outRoot, "schema/shipline.schema.json"), `${JSON.stringify({ ...schema, title: "Shipline configuration (.github/shipline.yml)" }, null, 2)}\n`);
-console.log(`built dist/app.js, ${actions.length} action bundle(s), schema/shipline.schema.json`);
+console.log(`built dist/app.js, dist/demo.js, ${actions.length} action bundle(s), schema/shipline.schema.json`);

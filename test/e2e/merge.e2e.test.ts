@@ -18,6 +18,8 @@ describe("the app against the emulator, over HTTP", () => {
   afterAll(async () => {
     // The contract: every request the app made was one GitHub's description accepts.
     expect(emulator.requests.filter((r) => r.rejectedByDescription)).toEqual([]);
+    // And the emulator answered in the description's shapes throughout.
+    expect(emulator.requests.filter((r) => r.invalidResponse)).toEqual([]);
     await app?.stop();
     await emulator?.close();
   });

@@ -3,7 +3,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:net";
 import type { Emulator } from "./index.js";
 
-const root = new URL("../../", import.meta.url).pathname;
+import { join } from "node:path";
+import { projectRoot } from "./root.js";
 
 /** A fresh RSA key in the PKCS#1 PEM GitHub hands out for apps. */
 export function generateAppKey(): string {
@@ -34,7 +35,8 @@ export interface RunningApp {
 export async function startApp(emulator: Emulator, options: { appId: number; privateKey: string; webhookSecret: string; logLevel?: string }): Promise<RunningApp> {
   const port = await freePort();
   const logs: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, [`${root}dist/app.js`], {
+  const root = projectRoot();
+  const child: ChildProcess = spawn(process.execPath, [join(root, "dist/app.js")], {
     cwd: root,
     env: {
       PATH: process.env.PATH,

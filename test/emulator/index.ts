@@ -1,5 +1,7 @@
 import { createPublicKey, randomBytes, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectRoot } from "./root.js";
 import { simulation } from "@simulacrum/github-api-simulator";
 import type { EmulatorContext, Handler, Request, Response } from "./context.js";
 import { checkHandlers } from "./rest-checks.js";
@@ -9,7 +11,7 @@ import { issueHandlers } from "./rest-issues.js";
 import { Scenario } from "./scenario.js";
 import { Shapes } from "./shapes.js";
 import { GitHubState, type Account } from "./state.js";
-import { WebhookDeliverer } from "./webhooks.js";
+import { WebhookDeliverer, type Workflow } from "./webhooks.js";
 
 /** The base path GitHub Enterprise Server uses, so Probot's GHE_HOST/GHE_PROTOCOL reach us. */
 export const API_PATH = "/api/v3";
@@ -23,6 +25,8 @@ export interface RecordedRequest {
   actor: string;
   /** Set when the OpenAPI layer, not our state, refused it: a body or route GitHub would reject. */
   rejectedByDescription?: string;
+  /** Set when the emulator's own answer did not match the description (a defect of the emulator). */
+  invalidResponse?: string;
 }
 
 export interface EmulatorOptions {
@@ -39,7 +43,7 @@ export interface EmulatorOptions {
 
 /** The events app.yml subscribes to, read the simple way (a YAML list under `default_events:`). */
 export function manifestEvents(): string[] {
-  const manifest = readFileSync(new URL("../../app.yml", import.meta.url), "utf8");
+  const manifest = readFileSync(join(projectRoot(), "app.yml"), "utf8");
   const block = /^default_events:\n((?:\s+(?:-.*|#.*)\n)+)/m.exec(manifest)?.[1] ?? "";
   return [...block.matchAll(/^\s+-\s*(\S+)/gm)].map((m) => m[1]!);
 }
@@ -89,7 +93,8 @@ export async function startEmulator(options: EmulatorOptions) {
           res.json = (body: any) => {
             // The simulator's own refusals: 400 `{ err }` for a request the description rejects,
             // 404 `{ error: "not found" }` for a route GitHub does not have.
-            if (body?.err) entry.rejectedByDescription = JSON.stringify(body.err);
+            if (body?.status === 502 && body?.err) entry.invalidResponse = JSON.stringify(body.err);
+            else if (body?.err) entry.rejectedByDescription = JSON.stringify(body.err);
             else if (body?.error === "not found") entry.rejectedByDescription = "no such route in GitHub's API";
             return json(body);
           };
@@ -141,6 +146,8 @@ export async function startEmulator(options: EmulatorOptions) {
       deliverer.url = url;
     },
     redeliver: (id: string) => deliverer.redeliver(id),
+    /** Registers a workflow run for every `event` (for example `deployment`), as Actions would. */
+    onWorkflowEvent: (event: string, workflow: Workflow) => deliverer.onEvent(event, workflow),
     settled: () => deliverer.settled(),
     /** Requests made with the app's installation tokens (the app's cost), JWT ones aside. */
     appRequests: () => requests.filter((r) => r.actor === bot.login),

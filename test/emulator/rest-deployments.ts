@@ -86,7 +86,8 @@ export function deploymentHandlers(ctx: EmulatorContext): Record<string, Handler
       const d = repo?.deployments.get(Number(c.request.params.deployment_id));
       if (!repo) return;
       if (!d) return notFound(res);
-      return { status: 200, json: page(d.statuses, c.request.query).map((s) => shapes.deploymentStatus(repo, d, s)) };
+      // Sent as is: GitHub answers `""` for unset URLs, which the description's `format: uri` rejects.
+      res.status(200).json(page(d.statuses, c.request.query).map((s) => shapes.deploymentStatus(repo, d, s)));
     },
 
     "repos/create-deployment-status": (c, req, res) => {
@@ -105,7 +106,7 @@ export function deploymentHandlers(ctx: EmulatorContext): Record<string, Handler
           if (other.statuses[0]?.state === "success") addStatus(repo, other, { state: "inactive", description: `Superseded by deployment ${d.id}` }, status.creator);
         }
       }
-      return { status: 201, json: shapes.deploymentStatus(repo, d, status) };
+      res.status(201).json(shapes.deploymentStatus(repo, d, status));
     },
   };
 }

@@ -28,9 +28,13 @@ export interface WebhookOptions {
  * GitHub signs them. `settled()` waits until the app has answered every delivery,
  * including those caused by the app's own requests while handling earlier ones.
  */
+/** A workflow triggered by an event (`on: deployment`), as GitHub Actions runs it. */
+export type Workflow = (payload: Record<string, any>) => Promise<void>;
+
 export class WebhookDeliverer {
   readonly deliveries: Delivery[] = [];
   private tail: Promise<void> = Promise.resolve();
+  private readonly workflows = new Map<string, Workflow[]>();
 
   constructor(
     private readonly options: WebhookOptions,
@@ -79,12 +83,20 @@ export class WebhookDeliverer {
     };
     const delivery: Delivery = { id: randomUUID(), event, action, payload, status: 0 };
     this.deliveries.push(delivery);
-    if (!this.options.events.has(event)) {
-      delivery.skipped = true;
-      return delivery;
+
+    if (this.options.events.has(event)) this.enqueue(delivery);
+    else delivery.skipped = true;
+    // Workflows see repository events whatever the app subscribes to; they run after
+    // earlier deliveries, like a runner picking up a queued job.
+    for (const workflow of this.workflows.get(event) ?? []) {
+      this.tail = this.tail.then(() => workflow(payload).catch((error) => console.error(`workflow on ${event} failed:`, error)));
     }
-    this.enqueue(delivery);
     return delivery;
+  }
+
+  /** Runs `workflow` for every `event` from now on (an `on: <event>` workflow file). */
+  onEvent(event: string, workflow: Workflow): void {
+    this.workflows.set(event, [...(this.workflows.get(event) ?? []), workflow]);
   }
 
   /** GitHub's "Redeliver": the same delivery id and the same body. */

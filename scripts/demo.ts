@@ -1,0 +1,164 @@
+// `npm run demo`: the whole loop on this machine. GitHub is the emulator (GitHub's OpenAPI
+// description with state), the app is dist/app.js exactly as `npm start` runs it, and the
+// deploy workflow is a local command started by the `deployment` event.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import { generateAppKey, startApp, type RunningApp } from "../test/emulator/app-process.js";
+import { startEmulator, type Emulator, type RecordedRequest } from "../test/emulator/index.js";
+
+const REPO = "acme/shop";
+const APP_ID = 1001;
+const started = Date.now();
+const run = promisify(execFile);
+
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+const clock = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
+const say = (line: string) => console.log(`         ${line}`);
+
+const figures: Array<{ step: string; requests: number }> = [];
+
+/** Requests like `GET contents ×2, POST deployments`: what the app spent on a step. */
+function summarise(requests: RecordedRequest[]): string {
+  const counts = new Map<string, number>();
+  for (const r of requests) {
+    const route = `${r.method} ${r.path.split("?")[0]!.replace(/^\/repos\/[^/]+\/[^/]+\//, "").replace(/\/[0-9a-f]{40}\b/, "/{sha}").replace(/\/\d+\b/, "/{id}")}`;
+    counts.set(route, (counts.get(route) ?? 0) + 1);
+  }
+  return [...counts].map(([route, n]) => (n > 1 ? `${route} ×${n}` : route)).join(", ");
+}
+
+async function step(emulator: Emulator, title: string, act: () => void | Promise<void>): Promise<void> {
+  const before = emulator.requests.length;
+  const deliveriesBefore = emulator.deliveries.length;
+  console.log(`${clock()} ${bold(title)}`);
+  await act();
+  await emulator.settled();
+  const delivered = emulator.deliveries.slice(deliveriesBefore);
+  const names = (skipped: boolean) => delivered.filter((d) => Boolean(d.skipped) === skipped).map((d) => (d.action ? `${d.event}.${d.action}` : d.event));
+  const sent = delivered.filter((d) => !d.skipped).map((d) => `${d.action ? `${d.event}.${d.action}` : d.event} (app answered ${d.status})`);
+  if (sent.length) say(dim(`webhooks to the app: ${sent.join(", ")}`));
+  if (names(true).length) say(dim(`events the app does not subscribe to: ${[...new Set(names(true))].join(", ")}`));
+  const made = emulator.requests.slice(before).filter((r) => r.actor === "shipline[bot]");
+  say(`app requests to GitHub: ${made.length}${made.length ? ` (${summarise(made)})` : ""}`);
+  figures.push({ step: title, requests: made.length });
+}
+
+/** The repository's deploy workflow (`on: deployment`): statuses around a local deploy command. */
+function deployWorkflow(emulator: Emulator) {
+  const token = emulator.workflowToken();
+  const api = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${emulator.apiUrl}/repos/${REPO}${path}`, {
+      method,
+      headers: { authorization: `token ${token}`, "content-type": "application/json", accept: "application/vnd.github+json" },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  return async (payload: Record<string, any>) => {
+    const { id, sha, environment } = payload.deployment;
+    const logUrl = `http://${emulator.host}/${REPO}/actions/runs/${id}`;
+    const url = `https://${environment}.shop.example`;
+    await api("POST", `/deployments/${id}/statuses`, { state: "in_progress", log_url: logUrl, description: "Deploying" });
+    // Shipline's values reach the command as environment variables, never inside a shell string.
+    const { stdout } = await run(process.execPath, ["-e", "console.log(`deployed ${process.env.SHIPLINE_SHA.slice(0, 7)} to ${process.env.SHIPLINE_ENVIRONMENT}`)"], {
+      env: { SHIPLINE_SHA: sha, SHIPLINE_ENVIRONMENT: environment, SHIPLINE_DEPLOYMENT_ID: String(id) },
+    });
+    await api("POST", `/deployments/${id}/statuses`, { state: "success", log_url: logUrl, environment_url: url, description: stdout.trim() });
+    say(`workflow "deploy" (on: deployment ${id}): in_progress -> ${stdout.trim()} -> success, live at ${url}`);
+  };
+}
+
+function showCheckRun(emulator: Emulator, sha: string): void {
+  const runs = [...emulator.scenario.repo(REPO).checkRuns.values()].filter((r) => r.head_sha === sha);
+  for (const r of runs) {
+    say(`check run "${r.name}" on ${sha.slice(0, 7)}: ${r.conclusion} — ${r.output.title}`);
+    if (r.actions.length) say(`  buttons: ${r.actions.map((a) => `[${a.label}] (${a.identifier})`).join(" ")}`);
+    for (const line of (r.output.summary ?? "").split("\n").filter((l) => l.startsWith("|") || l.startsWith("- "))) say(dim(`  ${line}`));
+  }
+}
+
+function showDeployments(emulator: Emulator, sha: string): void {
+  for (const d of emulator.scenario.repo(REPO).deployments.values()) {
+    if (d.sha !== sha) continue;
+    const states = [...d.statuses].reverse().map((s) => s.state).join(" -> ") || "no status yet";
+    say(`deployment ${d.id}: ${d.sha.slice(0, 7)} to ${d.environment} by ${d.creator.login}, payload ${JSON.stringify(d.payload)}; ${states}`);
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(bold("Shipline demo: GitHub emulated on loopback, the real app, a local deploy workflow\n"));
+  const privateKey = generateAppKey();
+  const webhookSecret = randomBytes(20).toString("hex");
+  const emulator = await startEmulator({ webhookSecret, appId: APP_ID, privateKey });
+  let app: RunningApp | undefined;
+  try {
+    app = await startApp(emulator, { appId: APP_ID, privateKey, webhookSecret });
+    console.log(`${clock()} GitHub emulator at ${emulator.apiUrl}; app (dist/app.js) at ${app.webhookUrl}`);
+    say(dim("a fresh app key was generated; the app authenticates with it and every webhook is signed"));
+    emulator.onWorkflowEvent("deployment", deployWorkflow(emulator));
+    const { scenario } = emulator;
+    scenario.createRepo(REPO, { files: { "index.js": "console.log('shop')\n" } });
+    scenario.setRole(REPO, "alice", "write");
+    scenario.setRole(REPO, "bob", "maintain");
+
+    let prNumber = 0;
+    await step(emulator, `alice opens a pull request "Add a shopping cart" on ${REPO}`, () => {
+      prNumber = scenario.openPullRequest(REPO, { branch: "cart", title: "Add a shopping cart", author: "alice", files: { "cart.js": "export const cart = []\n" } }).number;
+    });
+
+    let mergeSha = "";
+    await step(emulator, `bob merges pull request #${prNumber}: the merged commit becomes a deployment to staging`, () => {
+      mergeSha = scenario.mergePullRequest(REPO, prNumber, { by: "bob" }).sha;
+    });
+    showDeployments(emulator, mergeSha);
+    showCheckRun(emulator, mergeSha);
+
+    await step(emulator, "GitHub redelivers the merge's push webhook (same delivery id): nothing new is created", () => {
+      emulator.redeliver(emulator.deliveries.filter((d) => d.event === "push" && !d.skipped).at(-1)!.id);
+    });
+    say(`deployments of ${mergeSha.slice(0, 7)}: ${[...scenario.repo(REPO).deployments.values()].filter((d) => d.sha === mergeSha).length}`);
+
+    let brokenSha = "";
+    await step(emulator, "alice pushes a broken .github/shipline.yml: a failing check run says what is wrong", () => {
+      brokenSha = scenario.push(REPO, {
+        message: "Configure Shipline",
+        author: "alice",
+        files: { ".github/shipline.yml": "stages:\n  - environment: staging\n    auto: true\n    soak: thirty minutes\n  - enviroment: production\n" },
+      }).sha;
+    });
+    showDeployments(emulator, brokenSha);
+    showCheckRun(emulator, brokenSha);
+
+    let fixedSha = "";
+    await step(emulator, "alice fixes it: the repository's own pipeline is read at that commit", () => {
+      fixedSha = scenario.push(REPO, {
+        message: "Fix Shipline config",
+        author: "alice",
+        files: { ".github/shipline.yml": "stages:\n  - environment: staging\n    auto: true\n    url: https://staging.shop.example\n    soak: 30m\n  - environment: production\n    production: true\n    url: https://shop.example\n" },
+      }).sha;
+    });
+    showDeployments(emulator, fixedSha);
+    showCheckRun(emulator, fixedSha);
+
+    const rejected = emulator.requests.filter((r) => r.rejectedByDescription || r.invalidResponse);
+    console.log(`\n${bold("Requests the app made to GitHub, per step")} (installation tokens aside)`);
+    for (const f of figures) console.log(`  ${String(f.requests).padStart(3)}  ${f.step}`);
+    console.log(`\nEvery request was checked against GitHub's OpenAPI description: ${rejected.length === 0 ? "all accepted" : `${rejected.length} rejected`}.`);
+    if (rejected.length > 0) throw new Error(`requests GitHub would reject: ${JSON.stringify(rejected, null, 2)}`);
+    console.log(`Done in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+  } finally {
+    await app?.stop();
+    await emulator.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
