@@ -19,15 +19,17 @@ await build({
   packages: "external",
 });
 
-// The demo runs the emulator (test/emulator) and the app; it needs the dev dependencies.
-await build({
-  ...common,
-  minify: false,
-  entryPoints: [join(root, "scripts/demo.ts")],
-  outfile: join(outRoot, "dist/demo.js"),
-  target: "node20",
-  packages: "external",
-});
+// The demo and the bench run the emulator (test/emulator) and the app; they need the dev dependencies.
+for (const script of ["demo", "bench"]) {
+  await build({
+    ...common,
+    minify: false,
+    entryPoints: [join(root, `scripts/${script}.ts`)],
+    outfile: join(outRoot, `dist/${script}.js`),
+    target: "node20",
+    packages: "external",
+  });
+}
 
 const actionsDir = join(root, "actions");
 const actions = existsSync(actionsDir) ? readdirSync(actionsDir).filter((name) => existsSync(join(actionsDir, name, "index.ts"))) : [];
@@ -49,4 +51,4 @@ const { z } = await import("zod");
 const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
 mkdirSync(join(outRoot, "schema"), { recursive: true });
 writeFileSync(join(outRoot, "schema/shipline.schema.json"), `${JSON.stringify({ ...schema, title: "Shipline configuration (.github/shipline.yml)" }, null, 2)}\n`);
-console.log(`built dist/app.js, dist/demo.js, ${actions.length} action bundle(s), schema/shipline.schema.json`);
+console.log(`built dist/app.js, dist/demo.js, dist/bench.js, ${actions.length} action bundle(s), schema/shipline.schema.json`);

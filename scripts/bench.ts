@@ -1,0 +1,158 @@
+// `npm run bench`: Shipline's figures, printed beside their targets. Nothing here asserts a
+// time; the figures are for people (and for the closing notes of issues).
+import { execFileSync } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Agent, request } from "node:http";
+import { Probot, ProbotOctokit } from "probot";
+import shipline from "../app/index.js";
+import { generateAppKey, startApp } from "../test/emulator/app-process.js";
+import { startEmulator, type Emulator } from "../test/emulator/index.js";
+import { projectRoot } from "../test/emulator/root.js";
+
+const rows: Array<[string, string, string]> = [];
+const record = (what: string, figure: string, target: string) => {
+  rows.push([what, figure, target]);
+  console.log(`  ${what.padEnd(58)} ${figure.padStart(16)}   ${target}`);
+};
+
+async function appRequests(emulator: Emulator, act: () => void): Promise<number> {
+  const before = emulator.requests.length;
+  act();
+  await emulator.settled();
+  return emulator.requests.slice(before).filter((r) => r.actor === "shipline[bot]").length;
+}
+
+async function requestFigures(): Promise<void> {
+  console.log("Requests to GitHub per flow (installation token aside), measured in the emulator");
+  const privateKey = generateAppKey();
+  const secret = randomBytes(16).toString("hex");
+  const emulator = await startEmulator({ webhookSecret: secret, appId: 7, privateKey });
+  const app = await startApp(emulator, { appId: 7, privateKey, webhookSecret: secret });
+  try {
+    const { scenario } = emulator;
+    scenario.createRepo("bench/configured", { files: { ".github/shipline.yml": "stages:\n  - environment: staging\n    auto: true\n  - environment: production\n    production: true\n" } });
+    scenario.createRepo("bench/default");
+    const merge = (repo: string) => () => {
+      const pr = scenario.openPullRequest(repo, { branch: `b${Date.now()}`, title: "Change", author: "alice" });
+      scenario.mergePullRequest(repo, pr.number, { by: "bob" });
+    };
+    record("merged commit -> deployment (repo has .github/shipline.yml)", String(await appRequests(emulator, merge("bench/configured"))), "<= 4");
+    record("merged commit -> deployment (no file: org .github looked up)", String(await appRequests(emulator, merge("bench/default"))), "<= 4 (+1 org fallback)");
+    const push = emulator.deliveries.filter((d) => d.event === "push" && !d.skipped).at(-1)!;
+    record("redelivery of the same push", String(await appRequests(emulator, () => emulator.redeliver(push.id))), "0 creates");
+  } finally {
+    await app.stop();
+    await emulator.close();
+  }
+}
+
+const tagPush = JSON.stringify({
+  ref: "refs/tags/v1.0.0",
+  before: "0".repeat(40),
+  after: "a".repeat(40),
+  created: true,
+  deleted: false,
+  forced: false,
+  base_ref: null,
+  head_commit: null,
+  commits: [],
+  repository: { id: 1, name: "r", full_name: "o/r", default_branch: "main", owner: { login: "o", id: 1 } },
+  sender: { login: "o", id: 1, type: "User" },
+  installation: { id: 1 },
+});
+
+async function inProcessThroughput(): Promise<void> {
+  const secret = "bench-secret";
+  const probot = new Probot({ appId: 1, privateKey: generateAppKey(), secret, logLevel: "fatal", Octokit: ProbotOctokit });
+  await probot.load(shipline);
+  await probot.ready();
+  const webhooks = probot.webhooks!;
+  const signature = `sha256=${createHmac("sha256", secret).update(tagPush).digest("hex")}`;
+  const n = 20_000;
+  for (let i = 0; i < 500; i++) await webhooks.verifyAndReceive({ id: String(i), name: "push", payload: tagPush, signature });
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await webhooks.verifyAndReceive({ id: String(i), name: "push", payload: tagPush, signature });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  record("signed, ignored events/s: verify + route + ignore, in process", `${Math.round(n / seconds)}/s`, ">= 2,000/s");
+}
+
+async function httpThroughput(): Promise<void> {
+  const privateKey = generateAppKey();
+  const secret = "bench-secret";
+  const emulator = await startEmulator({ webhookSecret: secret, appId: 9, privateKey });
+  const app = await startApp(emulator, { appId: 9, privateKey, webhookSecret: secret });
+  const signature = `sha256=${createHmac("sha256", secret).update(tagPush).digest("hex")}`;
+  const url = new URL(app.webhookUrl);
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  const send = (i: number) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(
+        { agent, host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": `d${i}`, "x-hub-signature-256": signature } },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on("error", reject);
+      req.end(tagPush);
+    });
+  try {
+    const n = 10_000;
+    let next = 0;
+    let failed = 0;
+    const worker = async () => {
+      while (next < n) if ((await send(next++)) !== 200) failed++;
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    next = 0;
+    const start = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: 16 }, worker));
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    record(`signed, ignored events/s over HTTP to dist/app.js (${failed} not 200)`, `${Math.round(n / seconds)}/s`, ">= 2,000/s on one core");
+  } finally {
+    agent.destroy();
+    await app.stop();
+    await emulator.close();
+  }
+}
+
+function actionFigures(): void {
+  const root = projectRoot();
+  const actions = existsSync(join(root, "actions")) ? readdirSync(join(root, "actions")).filter((a) => existsSync(join(root, "actions", a, "dist/index.js"))) : [];
+  if (actions.length === 0) {
+    record("action bundles", "none yet", "< 500 KB, ~110 ms cold start");
+    return;
+  }
+  const time = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const runs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const start = process.hrtime.bigint();
+      try {
+        execFileSync(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, stdio: "ignore" });
+      } catch {
+        // An action without inputs fails fast, as it should; the start time is what counts.
+      }
+      runs.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+  };
+  const bare = time(["-e", "0"]);
+  record("node -e 0 (bare Node start, median of 10)", `${bare.toFixed(0)} ms`, "~83 ms here");
+  for (const name of actions) {
+    const file = join(root, "actions", name, "dist/index.js");
+    record(`actions/${name}: bundle size`, `${(statSync(file).size / 1024).toFixed(0)} KB`, "< 500 KB");
+    const ms = time([file]);
+    record(`actions/${name}: cold start, whole process (median of 10)`, `${ms.toFixed(0)} ms (${(ms / bare).toFixed(2)}x bare)`, "~110 ms");
+  }
+}
+
+console.log("Shipline bench\n");
+await requestFigures();
+console.log("\nWebhook handling");
+await inProcessThroughput();
+await httpThroughput();
+console.log("\nActions");
+actionFigures();
+process.exit(0);
