@@ -9,8 +9,8 @@ export interface ConfigProblem {
 }
 
 const KNOWN_KEYS = {
-  top: ["stages"],
-  stage: ["environment", "auto", "production", "url", "permission", "soak", "freeze", "checks"],
+  top: ["allow_forks", "stages"],
+  stage: ["environment", "auto", "production", "url", "permission", "soak", "freeze", "checks", "require_approval", "require_checks"],
   freeze: ["from", "to", "timezone", "reason"],
 } as const;
 

@@ -119,8 +119,17 @@ const stage = z
     freeze: z.array(freezeWindow).default([]),
     /** Checks that must be green on the SHA: `all`, `none`, or a list of check names. */
     checks: z.union([z.enum(["all", "none"]), z.array(z.string().min(1)).min(1)]).default("all"),
+    /** An unmerged pull request may deploy here only once approved (default: on for production). */
+    require_approval: z.boolean().optional(),
+    /** An unmerged pull request may deploy here only with its checks green (default: on for production). */
+    require_checks: z.boolean().optional(),
   })
-  .transform((s) => ({ ...s, permission: s.permission ?? (s.production ? "maintain" : "write") }));
+  .transform((s) => ({
+    ...s,
+    permission: s.permission ?? (s.production ? "maintain" : "write"),
+    require_approval: s.require_approval ?? s.production,
+    require_checks: s.require_checks ?? s.production,
+  }));
 
 /** What Shipline does when a repository has no `.github/shipline.yml`. */
 export const DEFAULT_CONFIG_INPUT = {
@@ -132,6 +141,8 @@ export const DEFAULT_CONFIG_INPUT = {
 
 export const configSchema = z
   .strictObject({
+    /** Pull requests from forks may use commands (they then deploy by SHA, checks still apply). */
+    allow_forks: z.boolean().default(false),
     /** Stages in promotion order: the first receives merged commits. */
     stages: z
       .array(stage)

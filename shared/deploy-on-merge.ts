@@ -3,9 +3,10 @@ import { createOnce } from "./create-once.js";
 import type { Deployment, GitHubGateway, NewCheckRun, NewDeployment } from "./github.js";
 import type { MergeTarget } from "./merge-target.js";
 import type { Outcome } from "./outcome.js";
-import { CHECK_RUN_NAME, deploymentDescription, pipelineCheckRun, shaMismatchCheckRun } from "./render.js";
+import { FACTS_QUERY, parseFacts } from "./facts.js";
+import { CHECK_RUN_NAME, deploymentDescription, lockedCheckRun, pipelineCheckRun, shaMismatchCheckRun } from "./render.js";
 
-export type MergeReason = "deployed" | "already_deployed" | "no_auto_stage" | "sha_mismatch";
+export type MergeReason = "deployed" | "already_deployed" | "no_auto_stage" | "sha_mismatch" | "locked";
 export type MergeOutcome = Outcome<"deploy" | "skip" | "refuse", MergeReason>;
 
 /** The marker every Shipline deployment carries, so a look-up can find it again. */
@@ -62,7 +63,15 @@ export async function deployMergedCommit(
 
   const findExisting = async () =>
     (await github.listDeployments({ sha: target.sha, environment: stage.environment, task: "deploy" })).find(isShiplineDeployment);
-  const existing = await findExisting();
+  // One look-up gives both what redelivery needs (an existing deployment) and the locks.
+  const facts = parseFacts(await github.facts(FACTS_QUERY, null));
+  const existing = facts.deployments.find((d) => d.sha === target.sha && d.environment === stage.environment && d.shipline !== null);
+  const lock = facts.locks.get(stage.environment);
+  if (!existing && lock && !(lock.kind === "held" && lock.lock.holder === target.actor)) {
+    await ensureCheckRun(github, target, () => lockedCheckRun(target, config, lock));
+    const holder = lock.kind === "held" ? `${lock.lock.holder} since ${lock.lock.since}` : "an unreadable lock";
+    return { decision: "refuse", reasonCode: "locked", message: `${stage.environment} is locked (${holder}); ${target.sha} was not deployed.` };
+  }
   if (existing) {
     await ensureCheckRun(github, target, () => pipelineCheckRun({ target, config, deployment: { id: existing.id, stageIndex } }));
     return {

@@ -10,6 +10,7 @@ export type CheckRun = components["schemas"]["check-run"];
  */
 export interface Requester {
   request(route: string, params?: Record<string, unknown>): Promise<{ status: number; data: unknown }>;
+  graphql<T = unknown>(query: string, variables?: Record<string, unknown>): Promise<T>;
 }
 
 export interface RepoRef {
@@ -92,7 +93,7 @@ export class GitHubGateway {
     });
   }
 
-  createDeploymentStatus(deploymentId: number, status: { state: "error" | "failure"; description: string }) {
+  createDeploymentStatus(deploymentId: number, status: { state: "error" | "failure" | "inactive"; description: string }) {
     return this.call("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
       deployment_id: deploymentId,
       ...status,
@@ -106,6 +107,66 @@ export class GitHubGateway {
       filter: "latest",
     });
     return data.check_runs;
+  }
+
+  /** The facts a command decides on, in one GraphQL request (see shared/facts.ts). */
+  async facts(query: string, pullNumber: number | null): Promise<unknown> {
+    this.requests++;
+    return this.octokit.graphql(query, { ...this.repo, number: pullNumber ?? 0, withPull: pullNumber !== null });
+  }
+
+  /** `role_name`, not `permission`: the latter folds maintain into write and triage into read. */
+  async collaboratorRole(username: string): Promise<string> {
+    const data = await this.call<{ role_name?: string; permission: string }>("GET /repos/{owner}/{repo}/collaborators/{username}/permission", { username });
+    return data.role_name ?? data.permission;
+  }
+
+  async pullHead(pullNumber: number): Promise<string> {
+    const data = await this.call<{ head: { sha: string } }>("GET /repos/{owner}/{repo}/pulls/{pull_number}", { pull_number: pullNumber });
+    return data.head.sha;
+  }
+
+  /** Resolves a tag, branch or SHA prefix to the full SHA of its commit. */
+  async commitSha(ref: string): Promise<string> {
+    const data = await this.call<{ sha: string }>("GET /repos/{owner}/{repo}/commits/{ref}", { ref });
+    return data.sha;
+  }
+
+  /** Whether `sha` is an ancestor of (or equal to) `head`. */
+  async isAncestor(sha: string, head: string): Promise<boolean> {
+    const data = await this.call<{ status: string; behind_by: number }>("GET /repos/{owner}/{repo}/compare/{basehead}", { basehead: `${sha}...${head}`, per_page: 1 });
+    return data.status === "ahead" || data.status === "identical";
+  }
+
+  reactToComment(commentId: number, content: "eyes" | "rocket" | "confused") {
+    return this.call("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", { comment_id: commentId, content });
+  }
+
+  createComment(issueNumber: number, body: string): Promise<{ id: number }> {
+    return this.call("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { issue_number: issueNumber, body, request: NO_BLIND_RETRY });
+  }
+
+  updateComment(commentId: number, body: string) {
+    return this.call("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { comment_id: commentId, body });
+  }
+
+  /** A commit object that no branch points at (a lock's record). */
+  async createCommit(message: string, tree: string): Promise<string> {
+    const data = await this.call<{ sha: string }>("POST /repos/{owner}/{repo}/git/commits", { message, tree, parents: [] });
+    return data.sha;
+  }
+
+  /** Fails with 422 when the ref exists: the atomic step that makes locks safe. */
+  createRef(ref: string, sha: string) {
+    return this.call("POST /repos/{owner}/{repo}/git/refs", { ref, sha, request: NO_BLIND_RETRY });
+  }
+
+  deleteRef(ref: string) {
+    return this.call("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { ref: ref.replace(/^refs\//, "") });
+  }
+
+  updateCheckRun(checkRunId: number, checkRun: Partial<NewCheckRun>) {
+    return this.call("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { check_run_id: checkRunId, ...checkRun });
   }
 
   createCheckRun(checkRun: NewCheckRun): Promise<CheckRun> {

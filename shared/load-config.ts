@@ -1,3 +1,4 @@
+import { parse as parseYaml } from "yaml";
 import { CONFIG_PATH, parseConfig, type ConfigResult } from "./config.js";
 import type { ConfigProblem } from "./config-errors.js";
 import type { RepoRef } from "./github.js";
@@ -16,6 +17,26 @@ export interface ConfigReader {
 }
 
 export type LoadedConfig = ConfigResult & { source: string };
+
+/**
+ * Parses the file's text the way Probot's loader does (same YAML library and options), for
+ * callers that already hold it. Files with `_extends` must go through `loadConfig`.
+ */
+export function configFromText(text: string): LoadedConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { logLevel: "error" }) ?? {};
+  } catch (error) {
+    return { ok: false, problems: [yamlProblem(new Error("invalid YAML", { cause: error }))], source: CONFIG_PATH };
+  }
+  if (typeof raw === "string") return { ok: false, problems: [{ path: "(the whole file)", expected: "valid YAML (a mapping such as `stages:`)", found: "YAML is not an object" }], source: CONFIG_PATH };
+  return { ...parseConfig(raw), source: CONFIG_PATH };
+}
+
+/** Whether a config text leans on another file, which only Probot's loader resolves. */
+export function extendsAnother(text: string): boolean {
+  return /^_extends\s*:/m.test(text);
+}
 
 /** The YAML parser's own words, first line only, with the position it reports. */
 function yamlProblem(error: Error): ConfigProblem {

@@ -4,6 +4,7 @@ import type { CheckRunAction, NewCheckRun } from "./github.js";
 import { escapeMarkdown, shortSha } from "./markdown.js";
 import type { MergeTarget } from "./merge-target.js";
 import { formatDuration } from "./duration.js";
+import type { LockState } from "./lock.js";
 
 /** The name of Shipline's check run on every commit it handles. */
 export const CHECK_RUN_NAME = "Shipline";
@@ -117,6 +118,20 @@ export function configProblemsCheckRun(sha: string, problems: readonly ConfigPro
         "",
         "Fix the file and push again. The configuration reference is in Shipline's README.",
       ].join("\n"),
+    },
+  };
+}
+
+/** The check run of a merged commit that was not deployed because its first stage is locked. */
+export function lockedCheckRun(target: MergeTarget, config: ShiplineConfig, lock: LockState): NewCheckRun {
+  const stage = config.stages[0]!;
+  const who = lock.kind === "held" ? `${escapeMarkdown(lock.lock.holder)} since ${lock.lock.since}${lock.lock.reason ? `: ${escapeMarkdown(lock.lock.reason)}` : ""}` : "a lock that cannot be read";
+  const run = pipelineCheckRun({ target, config, deployment: null });
+  return {
+    ...run,
+    output: {
+      title: `Not deployed: ${stage.environment} is locked`,
+      summary: `${stage.environment} is locked by ${who}. Reason code: \`locked\`. Deploy this commit with the button once it is unlocked.\n\n${run.output.summary}`,
     },
   };
 }

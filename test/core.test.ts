@@ -31,8 +31,8 @@ describe("parseDuration", () => {
 describe("parseConfig", () => {
   it("gives staging (auto) then production (manual, maintain) when the file is absent", () => {
     expect(defaultConfig().stages).toEqual([
-      { environment: "staging", auto: true, production: false, freeze: [], checks: "all", permission: "write" },
-      { environment: "production", auto: false, production: true, freeze: [], checks: "all", permission: "maintain" },
+      { environment: "staging", auto: true, production: false, freeze: [], checks: "all", permission: "write", require_approval: false, require_checks: false },
+      { environment: "production", auto: false, production: true, freeze: [], checks: "all", permission: "maintain", require_approval: true, require_checks: true },
     ]);
   });
 
@@ -52,6 +52,7 @@ describe("parseConfig", () => {
           permission: "admin",
           soak: "1h30m",
           checks: ["ci/test", "lint"],
+          require_approval: false,
           freeze: [
             { from: "Fri 18:00", to: "mon 08:00", timezone: "Europe/Paris", reason: "weekend" },
             { from: "2026-12-24", to: "2026-12-26 23:59" },
@@ -62,6 +63,7 @@ describe("parseConfig", () => {
     expect(result).toEqual({
       ok: true,
       config: {
+        allow_forks: false,
         stages: [
           {
             environment: "prod-eu",
@@ -71,6 +73,8 @@ describe("parseConfig", () => {
             permission: "admin",
             soak: 5_400_000,
             checks: ["ci/test", "lint"],
+            require_approval: false,
+            require_checks: true,
             freeze: [
               { kind: "weekly", from: { day: 5, minute: 1080 }, to: { day: 1, minute: 480 }, timezone: "Europe/Paris", reason: "weekend" },
               { kind: "dated", from: "2026-12-24T00:00", to: "2026-12-26T23:59", timezone: "UTC" },

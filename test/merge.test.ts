@@ -2,6 +2,7 @@ import nock from "nock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { github, mockInstallationToken, resetRequests, testProbot } from "./helpers/probot.js";
 import { examplesOf, withInstallation } from "./helpers/examples.js";
+import { deploymentNode, factsData } from "./helpers/facts.js";
 
 const REPO = "/repos/Codertocat/Hello-World";
 const SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246";
@@ -67,7 +68,7 @@ describe("push -> deployment (app/merge.ts)", () => {
       seen.length = 0;
       mockInstallationToken();
       mockConfig(null);
-      github().get(`${REPO}/deployments`).query({ sha: SHA, environment: "staging", task: "deploy", per_page: 100 }).reply(200, []);
+      github().post("/graphql").reply(200, { data: factsData() });
       github().post(`${REPO}/deployments`).reply(201, deploymentResponse(42));
       github().post(`${REPO}/check-runs`).reply(201, { id: 7 });
       await testProbot().receive({ id: "push-1", name: "push", payload: withInstallation(payload) as any });
@@ -76,7 +77,7 @@ describe("push -> deployment (app/merge.ts)", () => {
         "POST /app/installations/1/access_tokens",
         `GET ${REPO}/contents/.github/shipline.yml?ref=${SHA}`,
         "GET /repos/Codertocat/.github/contents/.github/shipline.yml",
-        `GET ${REPO}/deployments?sha=${SHA}&environment=staging&task=deploy&per_page=100`,
+        "POST /graphql",
         `POST ${REPO}/deployments`,
         `POST ${REPO}/check-runs`,
       ]);
@@ -112,7 +113,7 @@ describe("push -> deployment (app/merge.ts)", () => {
   it("names the pull request and reads the config at the pushed SHA for a merge commit", async () => {
     mockInstallationToken();
     mockConfig("stages:\n  - environment: qa\n    auto: true\n    url: https://qa.example.com\n  - environment: prod\n    production: true\n");
-    github().get(`${REPO}/deployments`).query({ sha: SHA, environment: "qa", task: "deploy", per_page: 100 }).reply(200, []);
+    github().post("/graphql").reply(200, { data: factsData() });
     github().post(`${REPO}/deployments`).reply(201, deploymentResponse(43, SHA, "qa"));
     github().post(`${REPO}/check-runs`).reply(201, { id: 8 });
     const payload = pushToDefaultBranch();
@@ -136,29 +137,29 @@ describe("push -> deployment (app/merge.ts)", () => {
     mockInstallationToken();
     mockConfig(null);
     github()
-      .get(`${REPO}/deployments`)
-      .query(true)
-      .reply(200, [{ ...deploymentResponse(42), payload: { shipline: { trigger: "push", actor: "Codertocat", pr: null, stage: 0 } } }]);
+      .post("/graphql")
+      .reply(200, { data: factsData({ deployments: [deploymentNode({ id: 42, sha: SHA, environment: "staging", shipline: { trigger: "push", actor: "Codertocat", pr: null, stage: 0 } })] }) });
     github()
       .get(`${REPO}/commits/${SHA}/check-runs`)
       .query({ check_name: "Shipline", filter: "latest" })
       .reply(200, { total_count: 1, check_runs: [{ id: 7, name: "Shipline" }] });
     await testProbot().receive({ id: "push-1", name: "push", payload: pushToDefaultBranch() as any });
-    expect(seen.filter((r) => r.method === "POST" && r.path !== "/app/installations/1/access_tokens")).toEqual([]);
+    // Reads only: the token, config, the facts query (a GraphQL POST) and the check-run look-up.
+    expect(seen.filter((r) => r.method === "POST" && !["/app/installations/1/access_tokens", "/graphql"].includes(r.path))).toEqual([]);
   });
 
   it("adds the missing check run on redelivery when the first delivery stopped after the deployment", async () => {
     mockInstallationToken();
     mockConfig(null);
     github()
-      .get(`${REPO}/deployments`)
-      .query(true)
-      .reply(200, [{ ...deploymentResponse(42), payload: { shipline: { stage: 0 } } }]);
+      .post("/graphql")
+      .reply(200, { data: factsData({ deployments: [deploymentNode({ id: 42, sha: SHA, environment: "staging", shipline: { stage: 0 } })] }) });
     github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
     github().post(`${REPO}/check-runs`).reply(201, { id: 9 });
     await testProbot().receive({ id: "push-1", name: "push", payload: pushToDefaultBranch() as any });
     expect(seen.filter((r) => r.method === "POST").map((r) => r.path)).toEqual([
       "/app/installations/1/access_tokens",
+      "/graphql",
       `${REPO}/check-runs`,
     ]);
     expect((seen.at(-1)!.body as any).external_id).toBe("deployment:42");
@@ -167,7 +168,7 @@ describe("push -> deployment (app/merge.ts)", () => {
   it("ignores deployments of the same SHA that Shipline did not create", async () => {
     mockInstallationToken();
     mockConfig(null);
-    github().get(`${REPO}/deployments`).query(true).reply(200, [{ ...deploymentResponse(5), payload: {} }]);
+    github().post("/graphql").reply(200, { data: factsData({ deployments: [deploymentNode({ id: 5, sha: SHA, environment: "staging", shipline: null })] }) });
     github().post(`${REPO}/deployments`).reply(201, deploymentResponse(44));
     github().post(`${REPO}/check-runs`).reply(201, { id: 10 });
     await testProbot().receive({ id: "push-2", name: "push", payload: pushToDefaultBranch() as any });
@@ -178,7 +179,7 @@ describe("push -> deployment (app/merge.ts)", () => {
     const other = "b".repeat(40);
     mockInstallationToken();
     mockConfig(null);
-    github().get(`${REPO}/deployments`).query(true).reply(200, []);
+    github().post("/graphql").reply(200, { data: factsData() });
     github().post(`${REPO}/deployments`).reply(201, deploymentResponse(45, other));
     github().post(`${REPO}/deployments/45/statuses`).reply(201, { id: 1, state: "error" });
     github().post(`${REPO}/check-runs`).reply(201, { id: 11 });
@@ -204,7 +205,7 @@ describe("push -> deployment (app/merge.ts)", () => {
   it("sets production_environment from config when the first stage is production", async () => {
     mockInstallationToken();
     mockConfig("stages:\n  - environment: live\n    auto: true\n    production: true\n");
-    github().get(`${REPO}/deployments`).query(true).reply(200, []);
+    github().post("/graphql").reply(200, { data: factsData() });
     github().post(`${REPO}/deployments`).reply(201, deploymentResponse(46, SHA, "live"));
     github().post(`${REPO}/check-runs`).reply(201, { id: 13 });
     await testProbot().receive({ id: "push-5", name: "push", payload: pushToDefaultBranch() as any });
@@ -222,7 +223,7 @@ describe("push -> deployment (app/merge.ts)", () => {
     github()
       .get("/repos/Codertocat/.github/contents/.github%2Fshipline.yml")
       .reply(200, "stages:\n  - environment: canary\n    auto: true\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
-    github().get(`${REPO}/deployments`).query({ sha: SHA, environment: "canary", task: "deploy", per_page: 100 }).reply(200, []);
+    github().post("/graphql").reply(200, { data: factsData() });
     github().post(`${REPO}/deployments`).reply(201, deploymentResponse(47, SHA, "canary"));
     github().post(`${REPO}/check-runs`).reply(201, { id: 14 });
     await testProbot().receive({ id: "push-6", name: "push", payload: pushToDefaultBranch() as any });
@@ -235,7 +236,7 @@ describe("push -> deployment (app/merge.ts)", () => {
     it("does not create the deployment twice when the first create did land", async () => {
       mockInstallationToken();
       mockConfig(null);
-      github().get(`${REPO}/deployments`).query(true).reply(200, []);
+      github().post("/graphql").reply(200, { data: factsData() });
       github().post(`${REPO}/deployments`).reply(502, { message: "Server Error" });
       // What a blind retry of the POST would get: a second deployment.
       const blindRetry = github().post(`${REPO}/deployments`).reply(201, deploymentResponse(99));
@@ -251,7 +252,7 @@ describe("push -> deployment (app/merge.ts)", () => {
     it("creates it again when the look-up shows the first create did not land", async () => {
       mockInstallationToken();
       mockConfig(null);
-      github().get(`${REPO}/deployments`).query(true).reply(200, []);
+      github().post("/graphql").reply(200, { data: factsData() });
       github().post(`${REPO}/deployments`).reply(503, { message: "Unavailable" });
       github().get(`${REPO}/deployments`).query(true).reply(200, []);
       github().post(`${REPO}/deployments`).reply(201, deploymentResponse(49));
@@ -263,7 +264,7 @@ describe("push -> deployment (app/merge.ts)", () => {
     it("does not add a second check run when the first one landed behind a 5xx", async () => {
       mockInstallationToken();
       mockConfig(null);
-      github().get(`${REPO}/deployments`).query(true).reply(200, []);
+      github().post("/graphql").reply(200, { data: factsData() });
       github().post(`${REPO}/deployments`).reply(201, deploymentResponse(50));
       github().post(`${REPO}/check-runs`).reply(500, { message: "Server Error" });
       const blindRetry = github().post(`${REPO}/check-runs`).reply(201, { id: 98 });
@@ -277,10 +278,49 @@ describe("push -> deployment (app/merge.ts)", () => {
     it("gives up after a 422 without looking again: GitHub refused, nothing was created", async () => {
       mockInstallationToken();
       mockConfig(null);
-      github().get(`${REPO}/deployments`).query(true).reply(200, []);
+      github().post("/graphql").reply(200, { data: factsData() });
       github().post(`${REPO}/deployments`).reply(422, { message: "No ref found" });
       await expect(testProbot({ retry: true }).receive({ id: "422", name: "push", payload: pushToDefaultBranch() as any })).rejects.toThrow(/No ref found/);
-      expect(seen.filter((r) => r.path.startsWith(`${REPO}/deployments`))).toHaveLength(2);
+      expect(seen.filter((r) => r.path.startsWith(`${REPO}/deployments`))).toHaveLength(1);
     });
+  });
+
+  it("does not auto-deploy a merge to a locked first stage, and says who holds it", async () => {
+    mockInstallationToken();
+    mockConfig(null);
+    github()
+      .post("/graphql")
+      .reply(200, { data: factsData({ locks: [{ environment: "staging", holder: "carol", reason: "db migration", since: "2026-11-23T07:00:00Z" }] }) });
+    github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+    github().post(`${REPO}/check-runs`).reply(201, { id: 18 });
+    await testProbot().receive({ id: "locked", name: "push", payload: pushToDefaultBranch() as any });
+    expect(seen.some((r) => r.method === "POST" && r.path === `${REPO}/deployments`)).toBe(false);
+    expect(seen.at(-1)!.body).toMatchObject({
+      conclusion: "neutral",
+      output: { title: "Not deployed: staging is locked" },
+      actions: [{ identifier: "deploy:0" }],
+    });
+    expect((seen.at(-1)!.body as any).output.summary).toContain("staging is locked by carol since 2026-11-23T07:00:00Z: db migration. Reason code: `locked`.");
+  });
+
+  it("auto-deploys when the lock on the first stage is held by the one who merged", async () => {
+    mockInstallationToken();
+    mockConfig(null);
+    github().post("/graphql").reply(200, { data: factsData({ locks: [{ environment: "staging", holder: "Codertocat" }] }) });
+    github().post(`${REPO}/deployments`).reply(201, deploymentResponse(51));
+    github().post(`${REPO}/check-runs`).reply(201, { id: 19 });
+    await testProbot().receive({ id: "own-lock", name: "push", payload: pushToDefaultBranch() as any });
+    expect(seen.some((r) => r.method === "POST" && r.path === `${REPO}/deployments`)).toBe(true);
+  });
+
+  it("treats an unreadable lock as held: no deployment", async () => {
+    mockInstallationToken();
+    mockConfig(null);
+    github().post("/graphql").reply(200, { data: factsData({ locks: [{ environment: "staging", message: "garbage" }] }) });
+    github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+    github().post(`${REPO}/check-runs`).reply(201, { id: 20 });
+    await testProbot().receive({ id: "bad-lock", name: "push", payload: pushToDefaultBranch() as any });
+    expect(seen.some((r) => r.method === "POST" && r.path === `${REPO}/deployments`)).toBe(false);
+    expect((seen.at(-1)!.body as any).output.summary).toContain("a lock that cannot be read");
   });
 });

@@ -54,7 +54,7 @@ describe("the app against the emulator, over HTTP", () => {
     expect(made.map((r) => `${r.method} ${r.path.split("?")[0]} ${r.status}`)).toEqual([
       "GET /repos/acme/shop/contents/.github/shipline.yml 404",
       "GET /repos/acme/.github/contents/.github/shipline.yml 404",
-      "GET /repos/acme/shop/deployments 200",
+      "POST /graphql 200",
       "POST /repos/acme/shop/deployments 201",
       "POST /repos/acme/shop/check-runs 201",
     ]);

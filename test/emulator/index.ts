@@ -8,6 +8,7 @@ import { checkHandlers } from "./rest-checks.js";
 import { deploymentHandlers } from "./rest-deployments.js";
 import { gitHandlers } from "./rest-git.js";
 import { issueHandlers } from "./rest-issues.js";
+import { executeGraphql } from "./graphql.js";
 import { Scenario } from "./scenario.js";
 import { Shapes } from "./shapes.js";
 import { GitHubState, type Account } from "./state.js";
@@ -15,6 +16,8 @@ import { WebhookDeliverer, type Workflow } from "./webhooks.js";
 
 /** The base path GitHub Enterprise Server uses, so Probot's GHE_HOST/GHE_PROTOCOL reach us. */
 export const API_PATH = "/api/v3";
+/** Where Octokit sends GraphQL for such a host. */
+export const GRAPHQL_PATH = "/api/graphql";
 
 export interface RecordedRequest {
   method: string;
@@ -85,8 +88,9 @@ export async function startEmulator(options: EmulatorOptions) {
     extend: {
       openapiHandlers: () => handlers as any,
       extendRouter: (router: any) => {
-        router.use(API_PATH, (req: Request, res: Response, next: () => void) => {
-          const entry: RecordedRequest = { method: req.method, path: decodeURIComponent(req.url), body: req.body && Object.keys(req.body).length > 0 ? req.body : undefined, status: 0, actor: "" };
+        router.use([API_PATH, GRAPHQL_PATH], (req: Request & { originalUrl?: string }, res: Response, next: () => void) => {
+          const path = String(req.originalUrl ?? req.url).startsWith(GRAPHQL_PATH) ? "/graphql" : decodeURIComponent(req.url);
+          const entry: RecordedRequest = { method: req.method, path, body: req.body && Object.keys(req.body).length > 0 ? req.body : undefined, status: 0, actor: "" };
           requests.push(entry);
           res.on("finish", () => (entry.status = res.statusCode));
           const json = res.json.bind(res);
@@ -96,6 +100,7 @@ export async function startEmulator(options: EmulatorOptions) {
             if (body?.status === 502 && body?.err) entry.invalidResponse = JSON.stringify(body.err);
             else if (body?.err) entry.rejectedByDescription = JSON.stringify(body.err);
             else if (body?.error === "not found") entry.rejectedByDescription = "no such route in GitHub's API";
+            else if (path === "/graphql" && Array.isArray(body?.errors)) entry.rejectedByDescription = JSON.stringify(body.errors);
             return json(body);
           };
           const [scheme, credential] = String(req.headers.authorization ?? "").split(" ");
@@ -111,6 +116,10 @@ export async function startEmulator(options: EmulatorOptions) {
             entry.actor = account.login;
           }
           next();
+        });
+        router.post(GRAPHQL_PATH, async (req: Request, res: Response) => {
+          const result = await executeGraphql(state, req.body ?? {}, req.actor);
+          res.status(200).json(result);
         });
         router.post(`${API_PATH}/app/installations/:id/access_tokens`, (req: Request, res: Response) => {
           if (!/^bearer /i.test(String(req.headers.authorization))) return res.status(401).json({ message: "A JSON web token is required" });

@@ -1,5 +1,6 @@
 import { descriptionExample } from "./shapes.js";
-import { notFound, page, repoOf, unprocessable, type EmulatorContext, type Handler } from "./context.js";
+import { EMPTY_TREE } from "../../shared/lock.js";
+import { actorOf, notFound, page, repoOf, unprocessable, type EmulatorContext, type Handler } from "./context.js";
 
 /** Repository, contents, commits, comparisons and git refs (locks live in refs). */
 export function gitHandlers(ctx: EmulatorContext): Record<string, Handler> {
@@ -92,6 +93,23 @@ export function gitHandlers(ctx: EmulatorContext): Record<string, Handler> {
           commits: commits.map((x) => shapes.commit(repo, x)),
           files: [],
         },
+      };
+    },
+
+    "git/create-commit": (c, req, res) => {
+      const repo = repoOf(ctx, c, res);
+      if (!repo) return;
+      const { message, tree, parents = [] } = c.request.requestBody as { message: string; tree: string; parents?: string[] };
+      // git's empty tree exists in every repository; other trees must be a commit's tree here.
+      const files = tree === EMPTY_TREE ? new Map<string, string>() : repo.commits.get(tree)?.files;
+      if (!files) return unprocessable(res, "Tree SHA does not exist");
+      if (parents.some((p) => !repo.commits.has(p))) return unprocessable(res, "Parent SHA does not exist or is not a commit object");
+      const commit = state.commit(repo, parents, message, actorOf(ctx, req), new Map(files));
+      const author = { name: commit.author.login, email: `${commit.author.id}+${commit.author.login}@users.noreply.github.com`, date: commit.date };
+      const url = `${shapes.repository(repo).url}/git/commits/${commit.sha}`;
+      return {
+        status: 201,
+        json: { sha: commit.sha, node_id: Buffer.from(`Commit${commit.sha}`).toString("base64"), url, html_url: url, author, committer: author, message, tree: { sha: tree, url }, parents: parents.map((sha) => ({ sha, url, html_url: url })), verification: { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null } },
       };
     },
 

@@ -100,7 +100,7 @@ export class Scenario {
   }
 
   /** Opens a pull request from a new branch holding one commit with `files`. */
-  openPullRequest(fullName: string, options: { branch: string; title: string; body?: string; author: string; files?: FileChanges; labels?: string[] }): PullRequest {
+  openPullRequest(fullName: string, options: { branch: string; title: string; body?: string; author: string; files?: FileChanges; labels?: string[]; fork?: boolean }): PullRequest {
     const repo = this.repo(fullName);
     const commit = this.push(fullName, { branch: options.branch, message: options.title, files: options.files ?? { [`${options.branch}.txt`]: options.title }, author: options.author });
     const now = this.state.timestamp();
@@ -116,6 +116,9 @@ export class Scenario {
       merge_commit_sha: null,
       merged_by: null,
       labels: options.labels ?? [],
+      fork: options.fork ?? false,
+      approvals: [],
+      reviewDecision: null,
       created_at: now,
       updated_at: now,
       closed_at: null,
@@ -143,6 +146,31 @@ export class Scenario {
     this.webhooks.send("pull_request.closed", repo, { number: pr.number, pull_request: this.shapes.pull(repo, pr) }, this.state.account(options.by));
     this.sendPush(repo, baseRef, before, commit, options.by);
     return commit;
+  }
+
+  /** Another commit on a pull request's branch (what `git push` to it does). */
+  pushToPullRequest(fullName: string, number: number, options: { message: string; author: string; files?: FileChanges }): Commit {
+    const pr = this.repo(fullName).pulls.get(number);
+    if (!pr) throw new Error(`no pull request #${number}`);
+    const commit = this.push(fullName, { branch: pr.head.ref, message: options.message, author: options.author, files: options.files ?? { [`${pr.head.ref}-${Date.now()}.txt`]: options.message } });
+    pr.head.sha = commit.sha;
+    pr.updated_at = commit.date;
+    return commit;
+  }
+
+  /** An approving review by `reviewer`. */
+  approve(fullName: string, number: number, reviewer: string): void {
+    const pr = this.repo(fullName).pulls.get(number);
+    if (!pr) throw new Error(`no pull request #${number}`);
+    pr.approvals.push(reviewer);
+  }
+
+  /** A CI check run on a commit, as another app (GitHub Actions) would report it. */
+  check(fullName: string, sha: string, name: string, conclusion: "success" | "failure" | null): void {
+    const repo = this.repo(fullName);
+    const now = this.state.timestamp();
+    const run = { id: this.state.id(), name, head_sha: sha, status: conclusion ? "completed" : "in_progress", conclusion, external_id: null, details_url: null, started_at: now, completed_at: conclusion ? now : null, output: { title: name, summary: "", text: null }, actions: [], app: this.state.account("github-actions[bot]") };
+    repo.checkRuns.set(run.id, run);
   }
 
   /** A comment on a pull request by `user`, delivered as `issue_comment.created`. */

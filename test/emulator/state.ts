@@ -31,6 +31,12 @@ export interface PullRequest {
   merge_commit_sha: string | null;
   merged_by: Account | null;
   labels: string[];
+  /** From a fork (`isCrossRepository`). */
+  fork: boolean;
+  /** Logins whose latest review approves. */
+  approvals: string[];
+  /** What branch protection would say; null when no review is required. */
+  reviewDecision: "APPROVED" | "CHANGES_REQUESTED" | "REVIEW_REQUIRED" | null;
   created_at: string;
   updated_at: string;
   closed_at: string | null;

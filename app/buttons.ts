@@ -1,0 +1,37 @@
+import type { Context, Probot } from "probot";
+import { GitHubGateway } from "../shared/github.js";
+import { loadConfig } from "../shared/load-config.js";
+import { runCommand } from "../shared/run-command.js";
+
+const IDENTIFIER = /^(deploy|rollback):(\d{1,2})$/;
+
+/** check_run.requested_action -> the same core as /deploy and /rollback, for the user who clicked. */
+export async function onButton(context: Context<"check_run.requested_action">): Promise<void> {
+  const { check_run: run, requested_action: action, sender, repository } = context.payload;
+  const match = IDENTIFIER.exec(action?.identifier ?? "");
+  if (!match) return context.log.debug({ identifier: action?.identifier }, "unknown button: ignored");
+  if (sender.type === "Bot") return context.log.debug("button clicked by a bot: ignored");
+
+  const repo = context.repo();
+  const github = new GitHubGateway(context.octokit, repo);
+  const result = await runCommand({
+    github,
+    source: {
+      kind: "button",
+      action: match[1] as "deploy" | "rollback",
+      stageIndex: Number(match[2]),
+      checkRunId: run.id,
+      // The commit the check run is on: a button never deploys a branch tip.
+      sha: run.head_sha,
+      pullNumber: run.pull_requests[0]?.number ?? null,
+    },
+    actor: sender.login,
+    loadConfig: () => loadConfig(context.octokit, repo, repository.default_branch),
+    now: new Date(),
+  });
+  context.log.info({ sha: run.head_sha, actor: sender.login, reasonCode: result.decision.reasonCode, deploymentId: result.deploymentId }, result.decision.message);
+}
+
+export function registerButtons(app: Probot): void {
+  app.on("check_run.requested_action", onButton);
+}

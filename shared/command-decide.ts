@@ -1,0 +1,177 @@
+import type { Command, RollbackTarget } from "./commands.js";
+import { PERMISSIONS, type Permission, type ShiplineConfig, type Stage } from "./config.js";
+import type { DeploymentFact, PullFacts, RepoFacts } from "./facts.js";
+import { deploymentsOf, lastGoodDeployment, currentDeployment, reachedEnvironments, runningDeployment } from "./history.js";
+import { shortSha } from "./markdown.js";
+
+/** Stable reason codes: the same words in the PR comment, the check run, outputs and logs. */
+export type ReasonCode =
+  | "deploy"
+  | "dry_run"
+  | "rollback"
+  | "lock"
+  | "unlock"
+  | "help"
+  | "bad_command"
+  | "permission_denied"
+  | "locked"
+  | "not_locked"
+  | "commit_after_command"
+  | "ref_changed"
+  | "sha_mismatch"
+  | "fork_denied"
+  | "pr_closed"
+  | "checks_failing"
+  | "not_approved"
+  | "deploy_in_progress"
+  | "already_deployed"
+  | "nothing_to_roll_back"
+  | "bad_target";
+
+export interface Actor {
+  login: string;
+  /** `role_name` from the collaborator permission API; `none` for no access. */
+  role: Permission | "none";
+}
+
+/** What a command acts on: a pull request (its head, or its merge commit once merged) or one commit (a button). */
+export interface Subject {
+  sha: string;
+  pull: PullFacts | null;
+}
+
+export type Decision =
+  | { decision: "deploy"; reasonCode: "deploy" | "dry_run"; stage: Stage; stageIndex: number; sha: string; message: string }
+  | { decision: "rollback"; reasonCode: "rollback" | "dry_run"; stage: Stage; stageIndex: number; sha: string; replaces: DeploymentFact | null; message: string }
+  | { decision: "lock"; reasonCode: "lock"; stage: Stage; message: string }
+  | { decision: "unlock"; reasonCode: "unlock"; stage: Stage; message: string }
+  | { decision: "help"; reasonCode: "help"; message: string }
+  | { decision: "refuse"; reasonCode: ReasonCode; message: string; stage?: Stage; details?: Record<string, unknown> };
+
+export interface DecideInput {
+  command: Command;
+  config: ShiplineConfig;
+  facts: RepoFacts;
+  actor: Actor;
+  subject: Subject;
+  /** When the command comment was written; a button click has none. */
+  commandAt: string | null;
+  now: Date;
+  /** Resolves an explicit rollback target; null when it is not allowed (see `rollbackTarget`). */
+  resolvedTarget?: { sha: string; deployment: DeploymentFact | null } | null;
+}
+
+function refuse(reasonCode: ReasonCode, message: string, stage?: Stage, details?: Record<string, unknown>): Decision {
+  return { decision: "refuse", reasonCode, message, ...(stage ? { stage } : {}), ...(details ? { details } : {}) };
+}
+
+export function hasPermission(role: Actor["role"], needed: Permission): boolean {
+  return role !== "none" && PERMISSIONS.indexOf(role) >= PERMISSIONS.indexOf(needed);
+}
+
+/**
+ * The environment a command means when it names none: `/deploy` and `/lock` take the first
+ * stage the subject has not reached; `/rollback` and `/unlock` the last stage it reached.
+ */
+export function defaultStageIndex(command: Command, config: ShiplineConfig, facts: RepoFacts, subject: Subject): number {
+  const reached = reachedEnvironments(facts, subject.sha);
+  const firstNotReached = config.stages.findIndex((s) => !reached.has(s.environment.toLowerCase()));
+  const lastReached = config.stages.map((s) => reached.has(s.environment.toLowerCase())).lastIndexOf(true);
+  if (command.kind === "rollback" || command.kind === "unlock") return lastReached === -1 ? 0 : lastReached;
+  return firstNotReached === -1 ? config.stages.length - 1 : firstNotReached;
+}
+
+function lockedBySomeoneElse(facts: RepoFacts, stage: Stage, actor: Actor): Decision | null {
+  const lock = facts.locks.get(stage.environment);
+  if (!lock) return null;
+  if (lock.kind === "unreadable") {
+    return refuse("locked", `${stage.environment} is locked, and the lock cannot be read; an admin can \`/unlock ${stage.environment}\`.`, stage);
+  }
+  if (lock.lock.holder === actor.login) return null;
+  const why = lock.lock.reason ? `: ${lock.lock.reason}` : "";
+  return refuse("locked", `${stage.environment} is locked by ${lock.lock.holder} since ${lock.lock.since}${why}.`, stage, { holder: lock.lock.holder, since: lock.lock.since });
+}
+
+function inProgress(facts: RepoFacts, stage: Stage, now: Date): Decision | null {
+  const running = runningDeployment(facts, stage.environment, now);
+  if (!running) return null;
+  const link = running.logUrl ? ` ([log](${running.logUrl}))` : "";
+  return refuse("deploy_in_progress", `Deployment ${running.id} of ${shortSha(running.sha)} to ${stage.environment} is still ${running.state}${link}; wait for it to finish.`, stage, { deploymentId: running.id });
+}
+
+/** Decides a command from facts fetched up front. Pure: same facts, same answer. */
+export function decide(input: DecideInput): Decision {
+  const { command, config, facts, actor, subject, now } = input;
+  if (command.kind === "help") return { decision: "help", reasonCode: "help", message: "Shipline's commands." };
+
+  const stageIndex = command.environment
+    ? config.stages.findIndex((s) => s.environment === command.environment)
+    : defaultStageIndex(command, config, facts, subject);
+  const stage = config.stages[stageIndex]!;
+
+  if (command.kind === "unlock") {
+    const lock = facts.locks.get(stage.environment);
+    if (!lock) return refuse("not_locked", `${stage.environment} is not locked.`, stage);
+    const holder = lock.kind === "held" ? lock.lock.holder : null;
+    if (holder !== actor.login && actor.role !== "admin") {
+      return refuse("permission_denied", `Only ${holder ?? "an admin"} (who holds the lock) or an admin can unlock ${stage.environment}.`, stage);
+    }
+    return { decision: "unlock", reasonCode: "unlock", stage, message: `${actor.login} unlocked ${stage.environment}.` };
+  }
+
+  if (!hasPermission(actor.role, stage.permission)) {
+    return refuse("permission_denied", `${command.kind === "lock" ? "Locking" : "Deploying to"} ${stage.environment} needs the ${stage.permission} permission; ${actor.login} has ${actor.role}.`, stage, { needed: stage.permission, has: actor.role });
+  }
+
+  const pull = subject.pull;
+  if (pull?.fork && !config.allow_forks) return refuse("fork_denied", "Pull requests from forks cannot run commands here (set `allow_forks: true` to allow them).", stage);
+
+  if (command.kind === "lock") {
+    const other = lockedBySomeoneElse(facts, stage, actor);
+    if (other) return other;
+    if (facts.locks.has(stage.environment)) return refuse("locked", `${stage.environment} is already locked by ${actor.login}.`, stage);
+    return { decision: "lock", reasonCode: "lock", stage, message: `${actor.login} locked ${stage.environment}${command.reason ? `: ${command.reason}` : ""}.` };
+  }
+
+  if (pull?.state === "closed") return refuse("pr_closed", `Pull request #${pull.number} was closed without being merged; nothing to deploy from it.`, stage);
+  if (pull?.state === "open" && input.commandAt && pull.headCommittedAt > input.commandAt) {
+    return refuse("commit_after_command", `A commit (${shortSha(pull.head)}) was pushed after the command was written; review it and comment again.`, stage, { head: pull.head });
+  }
+
+  const locked = lockedBySomeoneElse(facts, stage, actor);
+  if (locked) return locked;
+  const running = inProgress(facts, stage, now);
+  if (running) return running;
+
+  if (command.kind === "deploy") {
+    if (pull?.state === "open" && stage.require_approval && !pull.approved) {
+      return refuse("not_approved", `${stage.environment} takes an unmerged pull request only once it is approved.`, stage);
+    }
+    if (pull?.state === "open" && stage.require_checks && pull.checks !== "success") {
+      return refuse("checks_failing", `${stage.environment} takes an unmerged pull request only with its checks green; they are ${pull.checks} on ${shortSha(subject.sha)}.`, stage, { checks: pull.checks });
+    }
+    const current = currentDeployment(facts, stage.environment);
+    if (current?.sha === subject.sha && !command.dryRun && command.environment === undefined && stageIndex === config.stages.length - 1) {
+      return refuse("already_deployed", `${shortSha(subject.sha)} is already live in every stage.`, stage);
+    }
+    const verb = command.dryRun ? "Would deploy" : "Deploying";
+    return { decision: "deploy", reasonCode: command.dryRun ? "dry_run" : "deploy", stage, stageIndex, sha: subject.sha, message: `${verb} ${shortSha(subject.sha)} to ${stage.environment}.` };
+  }
+
+  // rollback
+  const current = currentDeployment(facts, stage.environment) ?? deploymentsOf(facts, stage.environment).find((d) => d.everSucceeded) ?? null;
+  if (command.target) {
+    if (!input.resolvedTarget) return refuse("bad_target", `${describeTarget(command.target)} is neither reachable from the default branch nor a version that was deployed successfully.`, stage);
+    if (current && input.resolvedTarget.sha === current.sha) return refuse("nothing_to_roll_back", `${stage.environment} already runs ${shortSha(current.sha)}.`, stage);
+    return { decision: "rollback", reasonCode: "rollback", stage, stageIndex, sha: input.resolvedTarget.sha, replaces: current, message: `Rolling ${stage.environment} back to ${shortSha(input.resolvedTarget.sha)}.` };
+  }
+  const good = lastGoodDeployment(facts, stage.environment);
+  if (!good) return refuse("nothing_to_roll_back", `${stage.environment} has no earlier successful deployment to roll back to.`, stage);
+  return { decision: "rollback", reasonCode: "rollback", stage, stageIndex, sha: good.sha, replaces: current, message: `Rolling ${stage.environment} back to ${shortSha(good.sha)} (deployment ${good.id}).` };
+}
+
+export function describeTarget(target: RollbackTarget): string {
+  if (target.kind === "sha") return `\`${target.sha}\``;
+  if (target.kind === "tag") return `tag \`${target.tag}\``;
+  return `deployment ${target.id}`;
+}

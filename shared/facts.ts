@@ -1,0 +1,188 @@
+import { z } from "zod";
+import { CONFIG_PATH } from "./config.js";
+import { LOCK_REF_PREFIX, readLock, type LockState } from "./lock.js";
+
+/**
+ * Everything a command decides on, in one GraphQL request: the pull request (head, head
+ * commit time, approval, checks, fork), the config on the default branch, the locks, the
+ * repository's recent deployments with their statuses, and Shipline's own PR comment.
+ * One request instead of eight REST calls keeps `/deploy` within its budget.
+ */
+export const FACTS_QUERY = /* GraphQL */ `
+  query ShiplineFacts($owner: String!, $repo: String!, $number: Int!, $withPull: Boolean!) {
+    repository(owner: $owner, name: $repo) {
+      defaultBranchRef { name target { oid } }
+      config: object(expression: "HEAD:${CONFIG_PATH}") { ... on Blob { text } }
+      locks: refs(refPrefix: "${LOCK_REF_PREFIX}", first: 50) {
+        nodes { name target { ... on Commit { oid message committedDate } } }
+      }
+      deployments(last: 100) {
+        nodes {
+          databaseId commitOid environment task payload createdAt
+          creator { login }
+          latestStatus { state environmentUrl logUrl createdAt }
+          statuses(first: 20) { nodes { state } }
+        }
+      }
+      pullRequest(number: $number) @include(if: $withPull) {
+        number state merged isCrossRepository headRefOid
+        mergeCommit { oid }
+        author { login }
+        reviewDecision
+        reviews(states: [APPROVED], first: 1) { totalCount }
+        commits(last: 1) { nodes { commit { oid committedDate statusCheckRollup { state } } } }
+        comments(last: 100) { nodes { databaseId body viewerDidAuthor } }
+      }
+    }
+  }
+`;
+
+const login = z.object({ login: z.string() }).nullable();
+
+const response = z.object({
+  repository: z.object({
+    defaultBranchRef: z.object({ name: z.string(), target: z.object({ oid: z.string() }) }),
+    config: z.object({ text: z.string().nullable().optional() }).nullable(),
+    locks: z.object({
+      nodes: z.array(z.object({ name: z.string(), target: z.object({ oid: z.string().optional(), message: z.string().optional(), committedDate: z.string().optional() }).nullable() })),
+    }),
+    deployments: z.object({
+      nodes: z.array(
+        z.object({
+          databaseId: z.number().nullable(),
+          commitOid: z.string(),
+          environment: z.string().nullable(),
+          task: z.string().nullable(),
+          payload: z.string().nullable(),
+          createdAt: z.string(),
+          creator: login,
+          latestStatus: z.object({ state: z.string(), environmentUrl: z.string().nullable(), logUrl: z.string().nullable(), createdAt: z.string() }).nullable(),
+          statuses: z.object({ nodes: z.array(z.object({ state: z.string() })) }).nullable(),
+        }),
+      ),
+    }),
+    pullRequest: z
+      .object({
+        number: z.number(),
+        state: z.enum(["OPEN", "CLOSED", "MERGED"]),
+        merged: z.boolean(),
+        isCrossRepository: z.boolean(),
+        headRefOid: z.string(),
+        mergeCommit: z.object({ oid: z.string() }).nullable(),
+        author: login,
+        reviewDecision: z.string().nullable(),
+        reviews: z.object({ totalCount: z.number() }).nullable(),
+        commits: z.object({
+          nodes: z.array(z.object({ commit: z.object({ oid: z.string(), committedDate: z.string(), statusCheckRollup: z.object({ state: z.string() }).nullable() }) })),
+        }),
+        comments: z.object({ nodes: z.array(z.object({ databaseId: z.number().nullable(), body: z.string(), viewerDidAuthor: z.boolean() })) }),
+      })
+      .nullable()
+      .optional(),
+  }),
+});
+
+/** The marker that identifies Shipline's one comment on a pull request. */
+export const COMMENT_MARKER = "<!-- shipline:pull-request -->";
+
+export interface DeploymentFact {
+  id: number;
+  sha: string;
+  environment: string;
+  task: string;
+  /** Shipline's payload, when Shipline created the deployment. */
+  shipline: Record<string, unknown> | null;
+  createdAt: string;
+  creator: string;
+  /** The latest status, lower case as the REST API writes it; `queued` when there is none yet. */
+  state: string;
+  everSucceeded: boolean;
+  environmentUrl: string | null;
+  logUrl: string | null;
+}
+
+export interface PullFacts {
+  number: number;
+  state: "open" | "closed" | "merged";
+  fork: boolean;
+  head: string;
+  headCommittedAt: string;
+  mergeCommit: string | null;
+  author: string | null;
+  approved: boolean;
+  /** The combined state of the head commit's checks and statuses. */
+  checks: "success" | "failure" | "pending" | "none";
+  shiplineCommentId: number | null;
+}
+
+export interface RepoFacts {
+  defaultBranch: string;
+  defaultHead: string;
+  /** `.github/shipline.yml` on the default branch, or null when the repository has none. */
+  configText: string | null;
+  locks: Map<string, LockState>;
+  /** Newest first. */
+  deployments: DeploymentFact[];
+  pull: PullFacts | null;
+}
+
+function parsePayload(payload: string | null): Record<string, unknown> | null {
+  if (!payload) return null;
+  try {
+    const value = JSON.parse(payload) as unknown;
+    const shipline = typeof value === "object" && value !== null ? (value as { shipline?: unknown }).shipline : undefined;
+    return typeof shipline === "object" && shipline !== null ? (shipline as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function checksState(state: string | undefined): PullFacts["checks"] {
+  if (!state) return "none";
+  if (state === "SUCCESS") return "success";
+  if (state === "PENDING" || state === "EXPECTED") return "pending";
+  return "failure";
+}
+
+/** Reads the GraphQL answer into plain facts; throws (a bug, not user input) if its shape is off. */
+export function parseFacts(data: unknown): RepoFacts {
+  const { repository: r } = response.parse(data);
+  const pr = r.pullRequest ?? null;
+  const head = pr?.commits.nodes.at(-1)?.commit;
+  return {
+    defaultBranch: r.defaultBranchRef.name,
+    defaultHead: r.defaultBranchRef.target.oid,
+    configText: r.config?.text ?? null,
+    locks: new Map(r.locks.nodes.map((n) => [n.name.replace(/^.*\//, ""), readLock(n.target?.message ?? null, n.target?.committedDate ?? null)])),
+    deployments: r.deployments.nodes
+      .filter((d) => d.databaseId !== null)
+      .map((d) => ({
+        id: d.databaseId!,
+        sha: d.commitOid,
+        environment: d.environment ?? "",
+        task: d.task ?? "deploy",
+        shipline: parsePayload(d.payload),
+        createdAt: d.createdAt,
+        creator: d.creator?.login ?? "ghost",
+        state: d.latestStatus?.state.toLowerCase() ?? "queued",
+        everSucceeded: (d.statuses?.nodes ?? []).some((s) => s.state === "SUCCESS") || d.latestStatus?.state === "SUCCESS",
+        environmentUrl: d.latestStatus?.environmentUrl ?? null,
+        logUrl: d.latestStatus?.logUrl ?? null,
+      }))
+      .reverse(),
+    pull: pr
+      ? {
+          number: pr.number,
+          state: pr.merged ? "merged" : pr.state === "OPEN" ? "open" : "closed",
+          fork: pr.isCrossRepository,
+          head: pr.headRefOid,
+          headCommittedAt: head?.committedDate ?? "",
+          mergeCommit: pr.mergeCommit?.oid ?? null,
+          author: pr.author?.login ?? null,
+          approved: pr.reviewDecision === "APPROVED" || (pr.reviewDecision === null && (pr.reviews?.totalCount ?? 0) > 0),
+          checks: checksState(head?.statusCheckRollup?.state),
+          shiplineCommentId: pr.comments.nodes.find((c) => c.viewerDidAuthor && c.body.includes(COMMENT_MARKER))?.databaseId ?? null,
+        }
+      : null,
+  };
+}

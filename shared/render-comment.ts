@@ -1,0 +1,104 @@
+import type { Decision } from "./command-decide.js";
+import type { ShiplineConfig } from "./config.js";
+import { COMMENT_MARKER, type DeploymentFact } from "./facts.js";
+import type { NewCheckRun } from "./github.js";
+import { escapeMarkdown, shortSha } from "./markdown.js";
+import { CHECK_RUN_NAME } from "./render.js";
+
+const ICON: Record<string, string> = {
+  success: "✅",
+  failure: "❌",
+  error: "❌",
+  in_progress: "⏳",
+  queued: "⏳",
+  pending: "⏳",
+  inactive: "▫️",
+};
+
+export interface CommentInput {
+  decision: Decision;
+  actor: string;
+  /** The deployment this command created, if any. */
+  created: { id: number; sha: string; environment: string; task: string } | null;
+  /** Earlier deployments of this pull request's commits, newest first. */
+  history: DeploymentFact[];
+  config: ShiplineConfig;
+  now: string;
+}
+
+function outcomeLine(input: CommentInput): string {
+  const { decision } = input;
+  const who = escapeMarkdown(input.actor);
+  if (decision.decision === "refuse") return `⛔ **Refused** (\`${decision.reasonCode}\`) for ${who}: ${escapeMarkdown(decision.message, 500)}`;
+  if (decision.reasonCode === "dry_run") return `🧪 **Dry run** (\`dry_run\`) for ${who}: ${escapeMarkdown(decision.message)} Every check passed; nothing was created.`;
+  const made = input.created ? ` Deployment ${input.created.id} was created.` : "";
+  return `🚀 (\`${decision.reasonCode}\`) ${who}: ${escapeMarkdown(decision.message, 500)}${made}`;
+}
+
+function row(d: { id: number; sha: string; environment: string; task: string; state: string; creator: string; createdAt: string; logUrl: string | null; environmentUrl: string | null }): string {
+  const links = [d.logUrl ? `[log](${d.logUrl})` : "", d.environmentUrl ? `[open](${d.environmentUrl})` : ""].filter(Boolean).join(" · ");
+  const kind = d.task === "deploy:rollback" ? " (rollback)" : "";
+  return `| ${escapeMarkdown(d.environment)} | \`${shortSha(d.sha)}\` | ${ICON[d.state] ?? ""} ${d.state}${kind} | ${escapeMarkdown(d.creator)} | ${d.createdAt} | ${links || "—"} | ${d.id} |`;
+}
+
+/** Shipline's one comment on a pull request: the latest outcome and the deployments table. */
+export function renderPullRequestComment(input: CommentInput): string {
+  const rows = [
+    ...(input.created ? [row({ ...input.created, state: "queued", creator: input.actor, createdAt: input.now, logUrl: null, environmentUrl: null })] : []),
+    ...input.history.filter((d) => d.id !== input.created?.id).slice(0, 20).map(row),
+  ];
+  const table = rows.length
+    ? ["| Environment | SHA | State | Who | When | Links | Deployment |", "|---|---|---|---|---|---|---|", ...rows]
+    : ["_No deployment of this pull request yet._"];
+  return [
+    COMMENT_MARKER,
+    "### Shipline",
+    "",
+    outcomeLine(input),
+    "",
+    ...table,
+    "",
+    `<sub>Environments: ${input.config.stages.map((s) => `\`${s.environment}\``).join(" → ")}. Comment \`/help\` for the commands.</sub>`,
+  ].join("\n");
+}
+
+/** `/help`: the commands, the environments, and who may run what. */
+export function renderHelp(config: ShiplineConfig): string {
+  return [
+    "**Commands** (write them at the start of a comment on a pull request):",
+    "",
+    "| Command | What it does |",
+    "|---|---|",
+    "| `/deploy [env]` | Deploy the pull request's head commit (its merge commit once merged) to `env`, by default the first stage it has not reached. |",
+    "| `/deploy [env] --dry-run` | Run every check and say what would happen; creates nothing. |",
+    "| `/rollback [env] [to <sha\\|tag\\|deployment-id>]` | Redeploy the last good version of `env`, or the one named. |",
+    "| `/lock [env] [reason]` | Hold `env`: nobody else deploys there, merges included, until it is unlocked. |",
+    "| `/unlock [env]` | Release the lock (its holder, or an admin). |",
+    "| `/help` | This list. |",
+    "",
+    "| Environment | Who may deploy | How it is reached | From an unmerged pull request |",
+    "|---|---|---|---|",
+    ...config.stages.map((s, i) => {
+      const how = s.auto ? (i === 0 ? "automatically on merge" : "automatically after the previous stage") : "on command";
+      const unmerged = [s.require_approval ? "approval" : "", s.require_checks ? "green checks" : ""].filter(Boolean).join(" and ") || "no extra condition";
+      return `| \`${s.environment}\` | ${s.permission} or above | ${how} | needs ${unmerged} |`;
+    }),
+  ].join("\n");
+}
+
+/** The check run that reports a command's outcome on the commit it concerns. */
+export function commandCheckRun(sha: string, decision: Decision, created: { id: number } | null): NewCheckRun {
+  const refused = decision.decision === "refuse";
+  return {
+    name: CHECK_RUN_NAME,
+    head_sha: sha,
+    status: "completed",
+    // A refusal is information, not a broken build: it must not block the pull request.
+    conclusion: "neutral",
+    ...(created ? { external_id: `deployment:${created.id}` } : {}),
+    output: {
+      title: refused ? `Refused: ${decision.reasonCode}` : escapeMarkdown(decision.message, 200),
+      summary: `${escapeMarkdown(decision.message, 1000)}\n\nReason code: \`${decision.reasonCode}\`.`,
+    },
+  };
+}

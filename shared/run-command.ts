@@ -1,0 +1,225 @@
+import { decide, describeTarget, type Actor, type Decision } from "./command-decide.js";
+import { parseCommand, type Command, type RollbackTarget } from "./commands.js";
+import type { ShiplineConfig } from "./config.js";
+import { createOnce } from "./create-once.js";
+import { FACTS_QUERY, parseFacts, type DeploymentFact, type RepoFacts } from "./facts.js";
+import type { GitHubGateway } from "./github.js";
+import { deploymentsOf } from "./history.js";
+import { configFromText, extendsAnother, type LoadedConfig } from "./load-config.js";
+import { EMPTY_TREE, lockMessage, lockRef } from "./lock.js";
+import { escapeMarkdown, shortSha } from "./markdown.js";
+import { commandCheckRun, renderHelp, renderPullRequestComment } from "./render-comment.js";
+
+/** Where a command came from: a PR comment (text) or a check run button (already typed). */
+export type CommandSource =
+  | { kind: "comment"; text: string; commentId: number; pullNumber: number; createdAt: string }
+  | { kind: "button"; action: "deploy" | "rollback"; stageIndex: number; checkRunId: number; sha: string; pullNumber: number | null };
+
+export interface CommandResult {
+  decision: Decision | { decision: "refuse"; reasonCode: "bad_command" | "config_invalid"; message: string };
+  deploymentId: number | null;
+  requests: number;
+}
+
+export interface RunCommandInput {
+  github: GitHubGateway;
+  source: CommandSource;
+  actor: string;
+  /** Probot's loader, for repositories whose config extends another file or has none. */
+  loadConfig: () => Promise<LoadedConfig>;
+  now: Date;
+}
+
+/**
+ * Runs one command from a comment or a button: gather the facts once, decide (pure), act,
+ * then answer in Shipline's PR comment and a check run. Every refusal has a reason code.
+ */
+export async function runCommand({ github, source, actor, loadConfig, now }: RunCommandInput): Promise<CommandResult> {
+  if (source.kind === "comment") await github.reactToComment(source.commentId, "eyes");
+  const facts = parseFacts(await github.facts(FACTS_QUERY, source.pullNumber));
+  const loaded = facts.configText !== null && !extendsAnother(facts.configText) ? configFromText(facts.configText) : await loadConfig();
+  const subjectSha = source.kind === "button" ? source.sha : facts.pull?.state === "merged" ? (facts.pull.mergeCommit ?? facts.pull.head) : (facts.pull?.head ?? facts.defaultHead);
+
+  const answer = async (decision: CommandResult["decision"], body: string, config: ShiplineConfig | null, created: CreatedDeployment | null) => {
+    await respond(github, source, facts, subjectSha, decision as Decision, body, config, actor, created, now);
+    return { decision, deploymentId: created?.id ?? null, requests: github.requests };
+  };
+
+  if (!loaded.ok) {
+    const problems = loaded.problems.map((p) => `- \`${p.path}\`: expected ${p.expected}; found ${p.found}.`).join("\n");
+    const decision = { decision: "refuse" as const, reasonCode: "config_invalid" as const, message: `${loaded.source} on the default branch is not valid, so no command can run.` };
+    return answer(decision, problems, null, null);
+  }
+  const config = loaded.config;
+  const environments = config.stages.map((s) => s.environment);
+  let command: Command;
+  if (source.kind === "comment") {
+    const parsed = parseCommand(source.text, environments);
+    if (!parsed) throw new Error("runCommand called with a comment that is not a command");
+    if ("error" in parsed) return answer({ decision: "refuse", reasonCode: "bad_command", message: parsed.error.message }, "", config, null);
+    command = parsed.command;
+  } else {
+    const stage = config.stages[source.stageIndex];
+    if (!stage) return answer({ decision: "refuse", reasonCode: "bad_command", message: `This button names stage ${source.stageIndex + 1}, but the pipeline has ${config.stages.length}.` }, "", config, null);
+    command = source.action === "deploy" ? { kind: "deploy", environment: stage.environment, dryRun: false } : { kind: "rollback", environment: stage.environment };
+  }
+  if (command.kind === "help") return answer({ decision: "help", reasonCode: "help", message: "Shipline's commands." }, renderHelp(config), config, null);
+
+  const role = await github.collaboratorRole(actor);
+  const who: Actor = { login: actor, role: (["read", "triage", "write", "maintain", "admin"].includes(role) ? role : "none") as Actor["role"] };
+  const resolvedTarget = command.kind === "rollback" && command.target ? await resolveTarget(github, facts, command.target, command.environment ?? null) : undefined;
+  const decision = decide({
+    command,
+    config,
+    facts,
+    actor: who,
+    subject: { sha: subjectSha, pull: source.kind === "comment" ? facts.pull : null },
+    commandAt: source.kind === "comment" ? source.createdAt : null,
+    now,
+    ...(resolvedTarget !== undefined ? { resolvedTarget } : {}),
+  });
+
+  const outcome = await act(github, decision, { actor, facts, source, pullNumber: source.pullNumber, now });
+  return answer(outcome.decision, "", config, outcome.created);
+}
+
+interface CreatedDeployment {
+  id: number;
+  sha: string;
+  environment: string;
+  task: string;
+}
+
+/** The marker that makes a command's deployment findable again: a redelivered comment deploys nothing new. */
+function sourceMarker(source: CommandSource): string {
+  return source.kind === "comment" ? `comment:${source.commentId}` : `check_run:${source.checkRunId}:${source.action}:${source.stageIndex}`;
+}
+
+async function act(
+  github: GitHubGateway,
+  decision: Decision,
+  ctx: { actor: string; facts: RepoFacts; source: CommandSource; pullNumber: number | null; now: Date },
+): Promise<{ decision: Decision; created: CreatedDeployment | null }> {
+  if (decision.decision === "lock") {
+    const lock = { environment: decision.stage.environment, holder: ctx.actor, reason: ctx.source.kind === "comment" ? lockReason(ctx.source.text) : "", since: ctx.now.toISOString() };
+    const sha = await github.createCommit(lockMessage(lock), EMPTY_TREE);
+    try {
+      await github.createRef(lockRef(lock.environment), sha);
+    } catch (error) {
+      if ((error as { status?: number }).status === 422) {
+        return { decision: { decision: "refuse", reasonCode: "locked", message: `${lock.environment} was locked by someone else a moment ago.`, stage: decision.stage }, created: null };
+      }
+      throw error;
+    }
+    return { decision, created: null };
+  }
+  if (decision.decision === "unlock") {
+    await github.deleteRef(lockRef(decision.stage.environment));
+    return { decision, created: null };
+  }
+  if ((decision.decision !== "deploy" && decision.decision !== "rollback") || decision.reasonCode === "dry_run") return { decision, created: null };
+
+  const marker = sourceMarker(ctx.source);
+  const already = ctx.facts.deployments.find((d) => d.shipline?.source === marker);
+  if (already) return { decision, created: { id: already.id, sha: already.sha, environment: already.environment, task: already.task } };
+
+  const task = decision.decision === "rollback" ? "deploy:rollback" : "deploy";
+  const replaces = decision.decision === "rollback" ? decision.replaces : null;
+  const request = {
+    ref: decision.sha,
+    task,
+    environment: decision.stage.environment,
+    description: `Shipline: ${shortSha(decision.sha)} to ${decision.stage.environment} (${task === "deploy" ? "/deploy" : "/rollback"} by ${ctx.actor})`.slice(0, 140),
+    production_environment: decision.stage.production,
+    transient_environment: false,
+    payload: {
+      shipline: {
+        trigger: ctx.source.kind === "comment" ? "command" : "button",
+        actor: ctx.actor,
+        pr: ctx.pullNumber,
+        stage: decision.stageIndex,
+        source: marker,
+        ...(replaces ? { replaces: replaces.sha, replaces_deployment: replaces.id } : {}),
+      },
+    },
+  };
+  const findExisting = async () =>
+    (await github.listDeployments({ sha: decision.sha, environment: decision.stage.environment, task })).find((d) => (d.payload as { shipline?: { source?: string } }).shipline?.source === marker);
+  const deployment = await createOnce(() => github.createDeployment(request), findExisting);
+  const created = { id: deployment.id, sha: deployment.sha, environment: decision.stage.environment, task };
+
+  const refuseCreated = async (reasonCode: "sha_mismatch" | "ref_changed", message: string) => {
+    // The deployment exists but must never run: say so on it, so no workflow picks it up.
+    await github.createDeploymentStatus(deployment.id, { state: "error", description: `Shipline refused it: ${reasonCode}` });
+    return { decision: { decision: "refuse" as const, reasonCode, message, stage: decision.stage }, created };
+  };
+  if (deployment.sha !== decision.sha) return refuseCreated("sha_mismatch", `GitHub returned deployment ${deployment.id} of ${shortSha(deployment.sha)}, not ${shortSha(decision.sha)}.`);
+  // TOCTOU: the head must still be the SHA that was checked, now that the deployment names it.
+  if (ctx.source.kind === "comment" && ctx.facts.pull?.state === "open" && decision.decision === "deploy") {
+    const head = await github.pullHead(ctx.source.pullNumber);
+    if (head !== decision.sha) return refuseCreated("ref_changed", `The pull request's head moved to ${shortSha(head)} while ${shortSha(decision.sha)} was being deployed; nothing will run. Comment again to deploy the new head.`);
+  }
+  return { decision, created };
+}
+
+function lockReason(text: string): string {
+  const parsed = parseCommand(text, []);
+  return parsed && "command" in parsed && parsed.command.kind === "lock" ? parsed.command.reason : "";
+}
+
+/**
+ * An explicit rollback target is allowed when it was deployed successfully before, or when
+ * it is reachable from the default branch. Anything else (a fork's commit, a stray SHA) is refused.
+ */
+async function resolveTarget(github: GitHubGateway, facts: RepoFacts, target: RollbackTarget, environment: string | null): Promise<{ sha: string; deployment: DeploymentFact | null } | null> {
+  const deployed = (environment ? deploymentsOf(facts, environment) : facts.deployments).filter((d) => d.everSucceeded);
+  if (target.kind === "deployment") {
+    const d = deployed.find((x) => x.id === target.id);
+    return d ? { sha: d.sha, deployment: d } : null;
+  }
+  if (target.kind === "sha") {
+    const d = deployed.find((x) => x.sha.startsWith(target.sha));
+    if (d) return { sha: d.sha, deployment: d };
+  }
+  let sha: string;
+  try {
+    sha = await github.commitSha(target.kind === "sha" ? target.sha : target.tag);
+  } catch (error) {
+    if ((error as { status?: number }).status === 404 || (error as { status?: number }).status === 422) return null;
+    throw error;
+  }
+  const d = deployed.find((x) => x.sha === sha);
+  if (d) return { sha, deployment: d };
+  return (await github.isAncestor(sha, facts.defaultHead)) ? { sha, deployment: null } : null;
+}
+
+/** Shipline's PR comment (edited in place) and a check run on the commit concerned. */
+async function respond(
+  github: GitHubGateway,
+  source: CommandSource,
+  facts: RepoFacts,
+  sha: string,
+  decision: Decision,
+  extra: string,
+  config: ShiplineConfig | null,
+  actor: string,
+  created: CreatedDeployment | null,
+  now: Date,
+): Promise<void> {
+  const pullNumber = source.pullNumber;
+  if (pullNumber !== null) {
+    const prShas = new Set([facts.pull?.head, facts.pull?.mergeCommit].filter(Boolean));
+    const history = facts.deployments.filter((d) => d.shipline?.pr === pullNumber || prShas.has(d.sha));
+    const body = config
+      ? `${renderPullRequestComment({ decision, actor, created, history, config, now: now.toISOString().replace(/\.\d{3}Z$/, "Z") })}${extra ? `\n\n${extra}` : ""}`
+      : `<!-- shipline:pull-request -->\n### Shipline\n\n⛔ **Refused** (\`config_invalid\`) for ${escapeMarkdown(actor)}: ${escapeMarkdown(decision.message)}\n\n${extra}`;
+    const existing = facts.pull?.shiplineCommentId ?? null;
+    if (existing) await github.updateComment(existing, body);
+    else await github.createComment(pullNumber, body);
+  }
+  const run = commandCheckRun(sha, decision, created);
+  if (source.kind === "button") await github.updateCheckRun(source.checkRunId, { output: run.output, ...(run.external_id ? { external_id: run.external_id } : {}) });
+  else if (decision.decision !== "help") await github.createCheckRun(run);
+}
+
+export { describeTarget };

@@ -1,0 +1,78 @@
+import { COMMENT_MARKER } from "../../shared/facts.js";
+
+/** A deployment node as GitHub's GraphQL API returns it in the facts query. */
+export function deploymentNode(d: { id: number; sha: string; environment: string; task?: string; shipline?: Record<string, unknown> | null; state?: string | null; createdAt?: string; statuses?: string[]; logUrl?: string }) {
+  const state = d.state === undefined ? "SUCCESS" : d.state;
+  return {
+    databaseId: d.id,
+    commitOid: d.sha,
+    environment: d.environment,
+    task: d.task ?? "deploy",
+    payload: JSON.stringify(d.shipline === undefined ? { shipline: { trigger: "push" } } : d.shipline === null ? {} : { shipline: d.shipline }),
+    createdAt: d.createdAt ?? "2026-11-23T08:00:00Z",
+    creator: { login: "shipline[bot]" },
+    latestStatus: state ? { state, environmentUrl: null, logUrl: d.logUrl ?? null, createdAt: d.createdAt ?? "2026-11-23T08:00:00Z" } : null,
+    statuses: { nodes: (d.statuses ?? (state ? [state] : [])).map((s) => ({ state: s })) },
+  };
+}
+
+export interface FactsOptions {
+  defaultHead?: string;
+  config?: string | null;
+  locks?: Array<{ environment: string; holder?: string; reason?: string; since?: string; message?: string }>;
+  deployments?: ReturnType<typeof deploymentNode>[];
+  pull?: Partial<{
+    number: number;
+    state: "OPEN" | "CLOSED" | "MERGED";
+    merged: boolean;
+    isCrossRepository: boolean;
+    headRefOid: string;
+    mergeCommit: string | null;
+    author: string;
+    reviewDecision: string | null;
+    approvals: number;
+    headCommittedAt: string;
+    checks: string | null;
+    commentId: number | null;
+  }> | null;
+}
+
+/** The `data` of the facts query (oldest deployment first, as GitHub orders `last: 100`). */
+export function factsData(o: FactsOptions = {}) {
+  const p = o.pull === undefined ? null : o.pull;
+  const head = p?.headRefOid ?? "e".repeat(40);
+  return {
+    repository: {
+      defaultBranchRef: { name: "master", target: { oid: o.defaultHead ?? "d".repeat(40) } },
+      config: o.config === undefined || o.config === null ? null : { text: o.config },
+      locks: {
+        nodes: (o.locks ?? []).map((l) => ({
+          name: l.environment,
+          target: {
+            oid: "f".repeat(40),
+            committedDate: l.since ?? "2026-11-23T07:00:00Z",
+            message: l.message ?? `Shipline lock: ${l.environment}\n\n${JSON.stringify({ shipline_lock: { environment: l.environment, holder: l.holder ?? "carol", reason: l.reason ?? "", since: l.since ?? "2026-11-23T07:00:00Z" } })}`,
+          },
+        })),
+      },
+      deployments: { nodes: [...(o.deployments ?? [])].reverse() },
+      ...(p
+        ? {
+            pullRequest: {
+              number: p.number ?? 1,
+              state: p.state ?? "OPEN",
+              merged: p.merged ?? p.state === "MERGED",
+              isCrossRepository: p.isCrossRepository ?? false,
+              headRefOid: head,
+              mergeCommit: p.mergeCommit ? { oid: p.mergeCommit } : null,
+              author: { login: p.author ?? "Codertocat" },
+              reviewDecision: p.reviewDecision ?? null,
+              reviews: { totalCount: p.approvals ?? 0 },
+              commits: { nodes: [{ commit: { oid: head, committedDate: p.headCommittedAt ?? "2019-05-15T15:00:00Z", statusCheckRollup: p.checks === null ? null : { state: p.checks ?? "SUCCESS" } } }] },
+              comments: { nodes: p.commentId ? [{ databaseId: p.commentId, body: `${COMMENT_MARKER}\nold`, viewerDidAuthor: true }] : [] },
+            },
+          }
+        : {}),
+    },
+  };
+}
