@@ -43,7 +43,7 @@ export interface Subject {
 export type Decision =
   | { decision: "deploy"; reasonCode: "deploy" | "dry_run"; stage: Stage; stageIndex: number; sha: string; message: string }
   | { decision: "rollback"; reasonCode: "rollback" | "dry_run"; stage: Stage; stageIndex: number; sha: string; replaces: DeploymentFact | null; message: string }
-  | { decision: "lock"; reasonCode: "lock"; stage: Stage; message: string }
+  | { decision: "lock"; reasonCode: "lock"; stage: Stage; reason: string; message: string }
   | { decision: "unlock"; reasonCode: "unlock"; stage: Stage; message: string }
   | { decision: "help"; reasonCode: "help"; message: string }
   | { decision: "refuse"; reasonCode: ReasonCode; message: string; stage?: Stage; details?: Record<string, unknown> };
@@ -95,8 +95,10 @@ function lockedBySomeoneElse(facts: RepoFacts, stage: Stage, actor: Actor): Deci
 function inProgress(facts: RepoFacts, stage: Stage, now: Date): Decision | null {
   const running = runningDeployment(facts, stage.environment, now);
   if (!running) return null;
-  const link = running.logUrl ? ` ([log](${running.logUrl}))` : "";
-  return refuse("deploy_in_progress", `Deployment ${running.id} of ${shortSha(running.sha)} to ${stage.environment} is still ${running.state}${link}; wait for it to finish.`, stage, { deploymentId: running.id });
+  return refuse("deploy_in_progress", `Deployment ${running.id} of ${shortSha(running.sha)} to ${stage.environment} is still ${running.state}; wait for it to finish.`, stage, {
+    deploymentId: running.id,
+    ...(running.logUrl ? { logUrl: running.logUrl } : {}),
+  });
 }
 
 /** Decides a command from facts fetched up front. Pure: same facts, same answer. */
@@ -130,7 +132,7 @@ export function decide(input: DecideInput): Decision {
     const other = lockedBySomeoneElse(facts, stage, actor);
     if (other) return other;
     if (facts.locks.has(stage.environment)) return refuse("locked", `${stage.environment} is already locked by ${actor.login}.`, stage);
-    return { decision: "lock", reasonCode: "lock", stage, message: `${actor.login} locked ${stage.environment}${command.reason ? `: ${command.reason}` : ""}.` };
+    return { decision: "lock", reasonCode: "lock", stage, reason: command.reason, message: `${actor.login} locked ${stage.environment}${command.reason ? `: ${command.reason}` : ""}.` };
   }
 
   if (pull?.state === "closed") return refuse("pr_closed", `Pull request #${pull.number} was closed without being merged; nothing to deploy from it.`, stage);

@@ -121,7 +121,7 @@ export interface RepoFacts {
   /** `.github/shipline.yml` on the default branch, or null when the repository has none. */
   configText: string | null;
   locks: Map<string, LockState>;
-  /** Newest first. */
+  /** Newest first (by id). */
   deployments: DeploymentFact[];
   pull: PullFacts | null;
 }
@@ -169,7 +169,8 @@ export function parseFacts(data: unknown): RepoFacts {
         environmentUrl: d.latestStatus?.environmentUrl ?? null,
         logUrl: d.latestStatus?.logUrl ?? null,
       }))
-      .reverse(),
+      // Newest first, whatever order the connection used.
+      .sort((a, b) => b.id - a.id),
     pull: pr
       ? {
           number: pr.number,

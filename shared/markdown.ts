@@ -6,7 +6,8 @@ export function escapeMarkdown(text: string, maxLength = 200): string {
   const oneLine = text.replace(/[\r\n]+/g, " ").trim();
   const short = oneLine.length > maxLength ? `${oneLine.slice(0, maxLength - 1)}…` : oneLine;
   return short
-    .replace(/[\\`*_{}[\]()<>#+!|~>]/g, (c) => `\\${c}`)
+    // Only what can format, link, embed HTML or break a table; `(` `#` `!` are inert once `[` is escaped and lines are joined.
+    .replace(/[\\`*_{}[\]<>|~]/g, (c) => `\\${c}`)
     .replace(/&/g, "&amp;")
     .replace(/@/g, "@\u200b");
 }

@@ -26,10 +26,17 @@ export interface CommentInput {
   now: string;
 }
 
+/** A link only when it is a plain http(s) URL: log URLs come from workflows, not from Shipline. */
+function safeLink(label: string, url: unknown): string {
+  return typeof url === "string" && /^https?:\/\/[^\s()<>\]\[]+$/.test(url) ? ` [${label}](${url})` : "";
+}
+
 function outcomeLine(input: CommentInput): string {
   const { decision } = input;
   const who = escapeMarkdown(input.actor);
-  if (decision.decision === "refuse") return `⛔ **Refused** (\`${decision.reasonCode}\`) for ${who}: ${escapeMarkdown(decision.message, 500)}`;
+  if (decision.decision === "refuse") {
+    return `⛔ **Refused** (\`${decision.reasonCode}\`) for ${who}: ${escapeMarkdown(decision.message, 500)}${safeLink("log", decision.details?.logUrl)}`;
+  }
   if (decision.reasonCode === "dry_run") return `🧪 **Dry run** (\`dry_run\`) for ${who}: ${escapeMarkdown(decision.message)} Every check passed; nothing was created.`;
   const made = input.created ? ` Deployment ${input.created.id} was created.` : "";
   return `🚀 (\`${decision.reasonCode}\`) ${who}: ${escapeMarkdown(decision.message, 500)}${made}`;

@@ -101,7 +101,7 @@ async function act(
   ctx: { actor: string; facts: RepoFacts; source: CommandSource; pullNumber: number | null; now: Date },
 ): Promise<{ decision: Decision; created: CreatedDeployment | null }> {
   if (decision.decision === "lock") {
-    const lock = { environment: decision.stage.environment, holder: ctx.actor, reason: ctx.source.kind === "comment" ? lockReason(ctx.source.text) : "", since: ctx.now.toISOString() };
+    const lock = { environment: decision.stage.environment, holder: ctx.actor, reason: decision.reason, since: ctx.now.toISOString() };
     const sha = await github.createCommit(lockMessage(lock), EMPTY_TREE);
     try {
       await github.createRef(lockRef(lock.environment), sha);
@@ -160,11 +160,6 @@ async function act(
     if (head !== decision.sha) return refuseCreated("ref_changed", `The pull request's head moved to ${shortSha(head)} while ${shortSha(decision.sha)} was being deployed; nothing will run. Comment again to deploy the new head.`);
   }
   return { decision, created };
-}
-
-function lockReason(text: string): string {
-  const parsed = parseCommand(text, []);
-  return parsed && "command" in parsed && parsed.command.kind === "lock" ? parsed.command.reason : "";
 }
 
 /**

@@ -141,10 +141,13 @@ describe("mergeTarget", () => {
 describe("escapeMarkdown", () => {
   it.each([
     ["@everyone look", "@\u200beveryone look"],
-    ["<img src=x onerror=alert(1)>", "\\<img src=x onerror=alert\\(1\\)\\>"],
+    ["<img src=x onerror=alert(1)>", "\\<img src=x onerror=alert(1)\\>"],
     ["a | b", "a \\| b"],
     ["**bold** _it_ `code`", "\\*\\*bold\\*\\* \\_it\\_ \\`code\\`"],
-    ["[link](http://evil)", "\\[link\\]\\(http://evil\\)"],
+    ["[link](http://evil)", "\\[link\\](http://evil)"],
+    ["![img](http://evil/x.png)", "!\\[img\\](http://evil/x.png)"],
+    ["# heading", "# heading"],
+    ["a & b &amp; c", "a &amp; b &amp;amp; c"],
     ["line\nbreak", "line break"],
     ["x".repeat(300), `${"x".repeat(199)}…`],
   ])("%j", (text, escaped) => expect(escapeMarkdown(text)).toBe(escaped));

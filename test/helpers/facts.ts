@@ -37,7 +37,7 @@ export interface FactsOptions {
   }> | null;
 }
 
-/** The `data` of the facts query (oldest deployment first, as GitHub orders `last: 100`). */
+/** The `data` of the facts query; deployments in GitHub's order for `last: 100` (oldest first). */
 export function factsData(o: FactsOptions = {}) {
   const p = o.pull === undefined ? null : o.pull;
   const head = p?.headRefOid ?? "e".repeat(40);
@@ -55,7 +55,7 @@ export function factsData(o: FactsOptions = {}) {
           },
         })),
       },
-      deployments: { nodes: [...(o.deployments ?? [])].reverse() },
+      deployments: { nodes: o.deployments ?? [] },
       ...(p
         ? {
             pullRequest: {

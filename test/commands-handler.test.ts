@@ -1,0 +1,409 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { examplesOf, withInstallation } from "./helpers/examples.js";
+import { deploymentNode, factsData, type FactsOptions } from "./helpers/facts.js";
+import { github, mockInstallationToken, resetRequests, testProbot, type SeenRequest } from "./helpers/probot.js";
+
+const REPO = "/repos/Codertocat/Hello-World";
+const HEAD = "e".repeat(40);
+const MERGE = "9".repeat(40);
+const OLD = "a".repeat(40);
+const CONFIG = "stages:\n  - environment: staging\n    auto: true\n  - environment: production\n    production: true\n";
+
+/** A real `issue_comment.created` example, on a pull request (GitHub adds `issue.pull_request`). */
+function commentOnPullRequest(body: string, overrides: { sender?: Record<string, unknown>; created_at?: string } = {}) {
+  const payload = withInstallation(examplesOf("issue_comment").find((e) => e.action === "created")!);
+  payload.comment.body = body;
+  if (overrides.created_at) payload.comment.created_at = overrides.created_at;
+  if (overrides.sender) {
+    payload.sender = { ...payload.sender, ...overrides.sender };
+    payload.comment.user = { ...payload.comment.user, ...overrides.sender };
+  }
+  payload.issue.pull_request = {
+    url: "https://api.github.com/repos/Codertocat/Hello-World/pulls/1",
+    html_url: "https://github.com/Codertocat/Hello-World/pull/1",
+    diff_url: "https://github.com/Codertocat/Hello-World/pull/1.diff",
+    patch_url: "https://github.com/Codertocat/Hello-World/pull/1.patch",
+    merged_at: null,
+  };
+  return payload;
+}
+
+const COMMENT_ID = examplesOf("issue_comment").find((e) => e.action === "created")!.comment.id as number;
+
+interface Setup {
+  facts?: FactsOptions;
+  role?: string | null;
+}
+
+/** The requests every command starts with: token, reaction, facts, and the commenter's role. */
+function start({ facts = {}, role = "admin" }: Setup) {
+  mockInstallationToken();
+  github().post(`${REPO}/issues/comments/${COMMENT_ID}/reactions`, { content: "eyes" }).reply(201, { id: 1, content: "eyes" });
+  github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, pull: {}, ...facts }) });
+  if (role) github().get(`${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: role === "maintain" ? "write" : role, role_name: role, user: { login: "Codertocat" } });
+}
+
+function answers() {
+  github().post(`${REPO}/issues/1/comments`).reply(201, { id: 555 });
+  github().post(`${REPO}/check-runs`).reply(201, { id: 77 });
+}
+
+const deployed = (id: number, sha = HEAD, environment = "staging") => ({ id, sha, ref: sha, environment, task: "deploy", payload: {} });
+const route = (r: SeenRequest) => `${r.method} ${r.path}`;
+
+async function receive(payload: unknown) {
+  await testProbot().receive({ id: "c1", name: "issue_comment", payload: payload as any });
+}
+
+describe("PR comment commands (app/commands.ts)", () => {
+  let seen: SeenRequest[];
+  beforeEach(() => {
+    seen = resetRequests();
+  });
+
+  it("ignores every real issue_comment example (issues, edited, deleted) with zero requests, commands included", async () => {
+    const all = examplesOf("issue_comment");
+    expect(all.map((e) => e.action).sort()).toEqual(["created", "created", "created", "created", "created", "deleted", "deleted", "edited", "edited"]);
+    for (const example of all) {
+      await receive(withInstallation(example));
+      await receive(withInstallation({ ...example, comment: { ...example.comment, body: "/deploy production" } }));
+    }
+    expect(seen).toEqual([]);
+  });
+
+  it("ignores edited and deleted commands on pull requests, with zero requests", async () => {
+    for (const action of ["edited", "deleted"]) {
+      const payload = { ...commentOnPullRequest("/deploy production"), action, changes: { body: { from: "LGTM" } } };
+      await receive(payload);
+    }
+    expect(seen).toEqual([]);
+  });
+
+  it.each(["LGTM, ship it", "Please /deploy production", "```\n/deploy production\n```", ""])("spends zero requests on a comment that is not a command: %j", async (body) => {
+    await receive(commentOnPullRequest(body));
+    expect(seen).toEqual([]);
+  });
+
+  it("ignores commands written by bots, this app's own included", async () => {
+    await receive(commentOnPullRequest("/deploy production", { sender: { login: "shipline[bot]", type: "Bot" } }));
+    await receive(commentOnPullRequest("/deploy", { sender: { login: "dependabot[bot]", type: "Bot" } }));
+    expect(seen).toEqual([]);
+  });
+
+  it("deploys the PR head SHA to staging in 7 requests: reaction, facts, permission, deployment, head check, comment, check run", async () => {
+    start({ role: "write" });
+    github().post(`${REPO}/deployments`).reply(201, deployed(900));
+    github().get(`${REPO}/pulls/1`).reply(200, { number: 1, head: { sha: HEAD } });
+    answers();
+    await receive(commentOnPullRequest("/deploy staging\nthanks!"));
+
+    expect(seen.map(route)).toEqual([
+      "POST /app/installations/1/access_tokens",
+      `POST ${REPO}/issues/comments/${COMMENT_ID}/reactions`,
+      "POST /graphql",
+      `GET ${REPO}/collaborators/Codertocat/permission`,
+      `POST ${REPO}/deployments`,
+      `GET ${REPO}/pulls/1`,
+      `POST ${REPO}/issues/1/comments`,
+      `POST ${REPO}/check-runs`,
+    ]);
+    expect(seen[4]!.body).toEqual({
+      ref: HEAD,
+      task: "deploy",
+      environment: "staging",
+      description: "Shipline: eeeeeee to staging (/deploy by Codertocat)",
+      production_environment: false,
+      transient_environment: false,
+      payload: { shipline: { trigger: "command", actor: "Codertocat", pr: 1, stage: 0, source: `comment:${COMMENT_ID}` } },
+      auto_merge: false,
+      required_contexts: [],
+    });
+    const comment = (seen[6]!.body as { body: string }).body;
+    expect(comment).toContain("<!-- shipline:pull-request -->");
+    expect(comment).toContain("🚀 (`deploy`) Codertocat: Deploying eeeeeee to staging. Deployment 900 was created.");
+    expect(comment).toContain("| staging | `eeeeeee` | ⏳ queued | Codertocat |");
+    expect(seen[7]!.body).toMatchObject({ name: "Shipline", head_sha: HEAD, conclusion: "neutral", external_id: "deployment:900", output: { title: "Deploying eeeeeee to staging." } });
+  });
+
+  it("defaults /deploy to the first stage the PR has not reached", async () => {
+    start({ facts: { pull: { approvals: 1 }, deployments: [deploymentNode({ id: 800, sha: HEAD, environment: "staging" })] } });
+    github().post(`${REPO}/deployments`).reply(201, deployed(901, HEAD, "production"));
+    github().get(`${REPO}/pulls/1`).reply(200, { number: 1, head: { sha: HEAD } });
+    answers();
+    await receive(commentOnPullRequest("/deploy"));
+    expect(seen.find((r) => route(r) === `POST ${REPO}/deployments`)!.body).toMatchObject({ environment: "production", production_environment: true });
+  });
+
+  it("edits Shipline's existing comment in place instead of adding one", async () => {
+    start({ facts: { pull: { commentId: 4242 } } });
+    github().post(`${REPO}/deployments`).reply(201, deployed(902));
+    github().get(`${REPO}/pulls/1`).reply(200, { number: 1, head: { sha: HEAD } });
+    github().patch(`${REPO}/issues/comments/4242`).reply(200, { id: 4242 });
+    github().post(`${REPO}/check-runs`).reply(201, { id: 78 });
+    await receive(commentOnPullRequest("/deploy staging"));
+    expect(seen.some((r) => route(r) === `POST ${REPO}/issues/1/comments`)).toBe(false);
+  });
+
+  it("creates nothing new when the same command comment is delivered again", async () => {
+    start({ facts: { deployments: [deploymentNode({ id: 903, sha: HEAD, environment: "staging", state: "QUEUED", shipline: { source: `comment:${COMMENT_ID}` } })] } });
+    // The deploy in progress is this very command's: no refusal, no second deployment.
+    answers();
+    await receive(commentOnPullRequest("/deploy staging"));
+    expect(seen.some((r) => route(r) === `POST ${REPO}/deployments`)).toBe(false);
+  });
+
+  it("deploys a merged PR's merge commit, not its head", async () => {
+    start({ facts: { pull: { state: "MERGED", merged: true, mergeCommit: MERGE } } });
+    github().post(`${REPO}/deployments`).reply(201, deployed(904, MERGE, "production"));
+    answers();
+    await receive(commentOnPullRequest("/deploy production"));
+    expect(seen.find((r) => route(r) === `POST ${REPO}/deployments`)!.body).toMatchObject({ ref: MERGE, environment: "production" });
+    // Nothing can move a merge commit: no head re-check.
+    expect(seen.some((r) => route(r) === `GET ${REPO}/pulls/1`)).toBe(false);
+  });
+
+  it("--dry-run runs every check and creates nothing", async () => {
+    start({});
+    answers();
+    await receive(commentOnPullRequest("/deploy staging --dry-run"));
+    expect(seen.some((r) => r.path.endsWith("/deployments"))).toBe(false);
+    expect((seen.find((r) => r.path.endsWith("/comments"))!.body as { body: string }).body).toContain("🧪 **Dry run** (`dry_run`) for Codertocat: Would deploy eeeeeee to staging.");
+  });
+
+  it("/help lists commands and environments without a permission look-up", async () => {
+    start({ role: null });
+    github().post(`${REPO}/issues/1/comments`).reply(201, { id: 556 });
+    await receive(commentOnPullRequest("/help"));
+    const body = (seen.at(-1)!.body as { body: string }).body;
+    expect(body).toContain("| `/deploy [env] --dry-run` |");
+    expect(body).toContain("| `production` | maintain or above | on command | needs approval and green checks |");
+    expect(seen.some((r) => r.path.includes("/permission"))).toBe(false);
+  });
+
+  describe("refusals: a reason code in the comment and in the check run, and nothing deployed", () => {
+    const refused = async (body: string, setup: Setup, reasonCode: string, sentence: string) => {
+      start(setup);
+      answers();
+      await receive(commentOnPullRequest(body, setup.facts?.pull?.headCommittedAt ? { created_at: "2019-05-15T15:20:21Z" } : {}));
+      expect(seen.some((r) => route(r) === `POST ${REPO}/deployments`)).toBe(false);
+      const comment = (seen.find((r) => route(r) === `POST ${REPO}/issues/1/comments`)!.body as { body: string }).body;
+      expect(comment).toContain(`⛔ **Refused** (\`${reasonCode}\`) for Codertocat: ${sentence}`);
+      expect(seen.find((r) => route(r) === `POST ${REPO}/check-runs`)!.body).toMatchObject({ head_sha: HEAD, conclusion: "neutral", output: { title: `Refused: ${reasonCode}` } });
+    };
+
+    it("permission_denied: a reader cannot deploy to staging", () =>
+      refused("/deploy staging", { role: "read" }, "permission_denied", "Deploying to staging needs the write permission; Codertocat has read."));
+    it("permission_denied: write is not enough for production (maintain by default)", () =>
+      refused("/deploy production", { role: "write", facts: { pull: { approvals: 1 } } }, "permission_denied", "Deploying to production needs the maintain permission; Codertocat has write."));
+    it("locked: someone else holds the environment", () =>
+      refused("/deploy staging", { facts: { locks: [{ environment: "staging", holder: "carol", reason: "incident", since: "2026-11-23T07:00:00Z" }] } }, "locked", "staging is locked by carol since 2026-11-23T07:00:00Z: incident."));
+    it("commit_after_command: a commit is newer than the comment", () =>
+      refused("/deploy staging", { facts: { pull: { headCommittedAt: "2019-05-15T15:30:00Z" } } }, "commit_after_command", "A commit (eeeeeee) was pushed after the command was written"));
+    it("fork_denied: pull requests from forks, unless allowed", () =>
+      refused("/deploy staging", { facts: { pull: { isCrossRepository: true } } }, "fork_denied", "Pull requests from forks cannot run commands here"));
+    it("not_approved: production from an unmerged PR needs an approval", () =>
+      refused("/deploy production", { facts: { pull: { approvals: 0 } } }, "not_approved", "production takes an unmerged pull request only once it is approved."));
+    it("checks_failing: production from an unmerged PR needs green checks", () =>
+      refused("/deploy production", { facts: { pull: { approvals: 1, checks: "FAILURE" } } }, "checks_failing", "production takes an unmerged pull request only with its checks green; they are failure on eeeeeee."));
+    it("deploy_in_progress: another deployment of the environment is still running", () =>
+      refused(
+        "/deploy staging",
+        { facts: { deployments: [deploymentNode({ id: 700, sha: OLD, environment: "staging", state: "IN_PROGRESS", createdAt: new Date(Date.now() - 60_000).toISOString(), logUrl: "https://ci.example/run/1" })] } },
+        "deploy_in_progress",
+        "Deployment 700 of aaaaaaa to staging is still in\\_progress; wait for it to finish. [log](https://ci.example/run/1)",
+      ));
+    it("pr_closed: a closed, unmerged pull request", () => refused("/deploy staging", { facts: { pull: { state: "CLOSED" } } }, "pr_closed", "Pull request #1 was closed without being merged"));
+    it("nothing_to_roll_back: no earlier successful deployment", () =>
+      refused("/rollback staging", { facts: { deployments: [deploymentNode({ id: 701, sha: HEAD, environment: "staging" })] } }, "nothing_to_roll_back", "staging has no earlier successful deployment to roll back to."));
+    it("bad_command: an unknown environment lists the real ones", () =>
+      refused("/deploy prod", { role: null }, "bad_command", "\\`prod\\` is not an environment. Usage: \\`/deploy \\[environment\\] \\[--dry-run\\]\\`; environments: \\`staging\\`, \\`production\\`."));
+    it("not_locked: /unlock of a free environment", () => refused("/unlock staging", {}, "not_locked", "staging is not locked."));
+    it("permission_denied: /unlock by someone who neither holds the lock nor is admin", () =>
+      refused("/unlock staging", { role: "maintain", facts: { locks: [{ environment: "staging", holder: "carol" }] } }, "permission_denied", "Only carol (who holds the lock) or an admin can unlock staging."));
+  });
+
+  it("ref_changed: the head moved between the check and the deployment; the deployment is marked error", async () => {
+    start({});
+    github().post(`${REPO}/deployments`).reply(201, deployed(905));
+    github().get(`${REPO}/pulls/1`).reply(200, { number: 1, head: { sha: "b".repeat(40) } });
+    github().post(`${REPO}/deployments/905/statuses`, { state: "error", description: "Shipline refused it: ref_changed" }).reply(201, { id: 1 });
+    answers();
+    await receive(commentOnPullRequest("/deploy staging"));
+    const comment = (seen.find((r) => r.path.endsWith("/issues/1/comments"))!.body as { body: string }).body;
+    expect(comment).toContain("(`ref_changed`)");
+    expect(comment).toContain("head moved to bbbbbbb");
+  });
+
+  it("sha_mismatch: GitHub returned a deployment of another commit; it is marked error", async () => {
+    start({});
+    github().post(`${REPO}/deployments`).reply(201, deployed(906, "c".repeat(40)));
+    github().post(`${REPO}/deployments/906/statuses`, { state: "error", description: "Shipline refused it: sha_mismatch" }).reply(201, { id: 2 });
+    answers();
+    await receive(commentOnPullRequest("/deploy staging"));
+    expect((seen.find((r) => r.path.endsWith("/issues/1/comments"))!.body as { body: string }).body).toContain("(`sha_mismatch`)");
+  });
+
+  it("config_invalid: a broken config on the default branch answers with its problems", async () => {
+    start({ role: null, facts: { config: "stages:\n  - environment: staging\n    soak: soon\n" } });
+    answers();
+    await receive(commentOnPullRequest("/deploy staging"));
+    const body = (seen.find((r) => r.path.endsWith("/issues/1/comments"))!.body as { body: string }).body;
+    expect(body).toContain("(`config_invalid`)");
+    expect(body).toContain("`stages[0].soak`: expected a duration like `30m`, `2h` or `1h30m`; found `\"soon\"`.");
+  });
+
+  describe("/rollback", () => {
+    const history = [
+      deploymentNode({ id: 600, sha: OLD, environment: "production", statuses: ["IN_PROGRESS", "SUCCESS"] }),
+      deploymentNode({ id: 610, sha: "b".repeat(40), environment: "production", statuses: ["IN_PROGRESS", "SUCCESS"] }),
+    ];
+
+    it("redeploys the last good SHA as task deploy:rollback, naming what it replaces", async () => {
+      start({ facts: { deployments: history } });
+      github().post(`${REPO}/deployments`).reply(201, { ...deployed(907, OLD, "production"), task: "deploy:rollback" });
+      answers();
+      await receive(commentOnPullRequest("/rollback production"));
+      expect(seen.find((r) => route(r) === `POST ${REPO}/deployments`)!.body).toMatchObject({
+        ref: OLD,
+        task: "deploy:rollback",
+        environment: "production",
+        production_environment: true,
+        payload: { shipline: { trigger: "command", replaces: "b".repeat(40), replaces_deployment: 610 } },
+      });
+    });
+
+    it("never offers a SHA that a rollback already replaced", async () => {
+      start({
+        facts: {
+          deployments: [
+            deploymentNode({ id: 590, sha: "1".repeat(40), environment: "production", statuses: ["SUCCESS"] }),
+            ...history,
+            deploymentNode({ id: 620, sha: OLD, environment: "production", task: "deploy:rollback", shipline: { replaces: "b".repeat(40) }, statuses: ["SUCCESS"] }),
+          ],
+        },
+      });
+      github().post(`${REPO}/deployments`).reply(201, { ...deployed(908, "1".repeat(40), "production"), task: "deploy:rollback" });
+      answers();
+      await receive(commentOnPullRequest("/rollback production"));
+      expect(seen.find((r) => route(r) === `POST ${REPO}/deployments`)!.body).toMatchObject({ ref: "1".repeat(40) });
+    });
+
+    it("accepts `to <sha>` reachable from the default branch", async () => {
+      start({ facts: { deployments: history } });
+      github().get(`${REPO}/commits/abc1234`).reply(200, { sha: `abc1234${"0".repeat(33)}` });
+      github().get(`${REPO}/compare/abc1234${"0".repeat(33)}...${"d".repeat(40)}`).query({ per_page: 1 }).reply(200, { status: "ahead", behind_by: 0 });
+      github().post(`${REPO}/deployments`).reply(201, { ...deployed(909, `abc1234${"0".repeat(33)}`, "production"), task: "deploy:rollback" });
+      answers();
+      await receive(commentOnPullRequest("/rollback production to abc1234"));
+      expect(seen.find((r) => route(r) === `POST ${REPO}/deployments`)!.body).toMatchObject({ ref: `abc1234${"0".repeat(33)}` });
+    });
+
+    it("refuses `to <sha>` neither reachable from the default branch nor deployed before (bad_target)", async () => {
+      start({ facts: { deployments: history } });
+      github().get(`${REPO}/commits/fee1bad`).reply(200, { sha: `fee1bad${"0".repeat(33)}` });
+      github().get(`${REPO}/compare/fee1bad${"0".repeat(33)}...${"d".repeat(40)}`).query({ per_page: 1 }).reply(200, { status: "diverged", behind_by: 3 });
+      answers();
+      await receive(commentOnPullRequest("/rollback production to fee1bad"));
+      expect(seen.some((r) => route(r) === `POST ${REPO}/deployments`)).toBe(false);
+      expect((seen.find((r) => r.path.endsWith("/issues/1/comments"))!.body as { body: string }).body).toContain("(`bad_target`)");
+    });
+
+    it("accepts `to <deployment-id>` of an earlier successful deployment without another request", async () => {
+      start({ facts: { deployments: history } });
+      github().post(`${REPO}/deployments`).reply(201, { ...deployed(910, OLD, "production"), task: "deploy:rollback" });
+      answers();
+      await receive(commentOnPullRequest("/rollback production to 600"));
+      expect(seen.find((r) => route(r) === `POST ${REPO}/deployments`)!.body).toMatchObject({ ref: OLD });
+    });
+  });
+
+  describe("/lock and /unlock", () => {
+    it("locks with a commit that records who, why and when, then an atomic ref", async () => {
+      start({});
+      github().post(`${REPO}/git/commits`).reply(201, { sha: "f".repeat(40) });
+      github().post(`${REPO}/git/refs`, { ref: "refs/shipline/locks/production", sha: "f".repeat(40) }).reply(201, { ref: "refs/shipline/locks/production" });
+      answers();
+      await receive(commentOnPullRequest("/lock production incident 4521 @everyone"));
+      const commit = seen.find((r) => r.path.endsWith("/git/commits"))!.body as { message: string; tree: string; parents: string[] };
+      expect(commit.tree).toBe("4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+      expect(commit.parents).toEqual([]);
+      expect(JSON.parse(commit.message.slice(commit.message.indexOf("{")))).toMatchObject({ shipline_lock: { environment: "production", holder: "Codertocat", reason: "incident 4521 @everyone" } });
+      const comment = (seen.find((r) => r.path.endsWith("/issues/1/comments"))!.body as { body: string }).body;
+      expect(comment).toContain("(`lock`) Codertocat: Codertocat locked production: incident 4521 @\u200beveryone.");
+    });
+
+    it("refuses when another replica or person took the lock first (ref creation fails)", async () => {
+      start({});
+      github().post(`${REPO}/git/commits`).reply(201, { sha: "f".repeat(40) });
+      github().post(`${REPO}/git/refs`).reply(422, { message: "Reference already exists" });
+      answers();
+      await receive(commentOnPullRequest("/lock production"));
+      expect((seen.find((r) => r.path.endsWith("/issues/1/comments"))!.body as { body: string }).body).toContain("(`locked`) for Codertocat: production was locked by someone else a moment ago.");
+    });
+
+    it("lets an admin unlock someone else's lock", async () => {
+      start({ role: "admin", facts: { locks: [{ environment: "staging", holder: "carol" }] } });
+      // Octokit percent-encodes the slashes of `{ref}`; GitHub decodes them.
+      github().delete(`${REPO}/git/refs/shipline%2Flocks%2Fstaging`).reply(204);
+      answers();
+      await receive(commentOnPullRequest("/unlock staging"));
+      expect(seen.some((r) => route(r) === `DELETE ${REPO}/git/refs/shipline/locks/staging`)).toBe(true);
+    });
+  });
+});
+
+describe("check run buttons (app/buttons.ts)", () => {
+  let seen: SeenRequest[];
+  beforeEach(() => {
+    seen = resetRequests();
+  });
+  const click = (identifier: string) => {
+    const payload = withInstallation(examplesOf("check_run").find((e) => e.action === "requested_action")!);
+    payload.requested_action = { identifier };
+    return testProbot().receive({ id: "b1", name: "check_run", payload: payload as any });
+  };
+  const EXAMPLE = examplesOf("check_run").find((e) => e.action === "requested_action")!;
+  const REPO_B = `/repos/${EXAMPLE.repository.full_name}`;
+
+  it("ignores the real example's own button (another app's identifier) with zero requests", async () => {
+    await testProbot().receive({ id: "b0", name: "check_run", payload: withInstallation(EXAMPLE) as any });
+    expect(seen).toEqual([]);
+  });
+
+  it("deploys the check run's commit to the button's stage and answers on that check run", async () => {
+    const sha = EXAMPLE.check_run.head_sha as string;
+    mockInstallationToken(EXAMPLE.installation.id);
+    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, pull: { number: EXAMPLE.check_run.pull_requests[0].number, headRefOid: sha, approvals: 1 } }) });
+    github().get(`${REPO_B}/collaborators/${EXAMPLE.sender.login}/permission`).reply(200, { permission: "admin", role_name: "admin" });
+    github().post(`${REPO_B}/deployments`).reply(201, { id: 911, sha, ref: sha, environment: "production", task: "deploy", payload: {} });
+    github().post(`${REPO_B}/issues/${EXAMPLE.check_run.pull_requests[0].number}/comments`).reply(201, { id: 557 });
+    github().patch(`${REPO_B}/check-runs/${EXAMPLE.check_run.id}`).reply(200, { id: EXAMPLE.check_run.id });
+    await click("deploy:1");
+    expect(seen.find((r) => r.method === "POST" && r.path === `${REPO_B}/deployments`)!.body).toMatchObject({
+      ref: sha,
+      environment: "production",
+      payload: { shipline: { trigger: "button", actor: EXAMPLE.sender.login, source: `check_run:${EXAMPLE.check_run.id}:deploy:1` } },
+    });
+    expect(seen.at(-1)!.body).toMatchObject({ external_id: "deployment:911", output: { title: "Deploying 5bd5f19 to production." } });
+  });
+
+  it("checks the clicker's permission like a command (permission_denied)", async () => {
+    mockInstallationToken(EXAMPLE.installation.id);
+    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, pull: { number: 26764 } }) });
+    github().get(`${REPO_B}/collaborators/${EXAMPLE.sender.login}/permission`).reply(200, { permission: "read", role_name: "read" });
+    github().post(`${REPO_B}/issues/26764/comments`).reply(201, { id: 558 });
+    github().patch(`${REPO_B}/check-runs/${EXAMPLE.check_run.id}`).reply(200, {});
+    await click("rollback:0");
+    expect(seen.some((r) => r.method === "POST" && r.path.endsWith("/deployments"))).toBe(false);
+    expect(seen.at(-1)!.body).toMatchObject({ output: { title: "Refused: permission_denied" } });
+  });
+
+  it("refuses a button for a stage the pipeline no longer has", async () => {
+    mockInstallationToken(EXAMPLE.installation.id);
+    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, pull: { number: 26764 } }) });
+    github().post(`${REPO_B}/issues/26764/comments`).reply(201, { id: 559 });
+    github().patch(`${REPO_B}/check-runs/${EXAMPLE.check_run.id}`).reply(200, {});
+    await click("deploy:7");
+    expect(seen.at(-1)!.body).toMatchObject({ output: { title: "Refused: bad_command" } });
+  });
+});
