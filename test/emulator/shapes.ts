@@ -175,7 +175,9 @@ export class Shapes {
 
   pull(repo: Repository, pr: PullRequest): Schemas["pull-request"] {
     const base = this.mock("pulls/get");
-    const branch = (ref: string, sha: string) => ({ ...base.head, ref, sha, label: `${repo.owner.login}:${ref}`, user: this.user(repo.owner), repo: this.repository(repo) });
+    // `head.repo` is a `repository`, not the `full-repository` of repos/get: start from the pull's own example.
+    const repository = { ...base.head.repo, id: repo.id, name: repo.name, full_name: `${repo.owner.login}/${repo.name}`, owner: this.user(repo.owner), private: repo.private, default_branch: repo.default_branch, url: this.api(repo), html_url: this.web(repo) };
+    const branch = (ref: string, sha: string) => ({ ...base.head, ref, sha, label: `${repo.owner.login}:${ref}`, user: this.user(repo.owner), repo: repository });
     return {
       ...base,
       id: pr.number + repo.id * 10_000,

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateAppKey, startApp, type RunningApp } from "../emulator/app-process.js";
+import { startEmulator, type Emulator } from "../emulator/index.js";
+
+const SECRET = "e2e-commands-secret";
+const APP_ID = 4343;
+const REPO = "acme/api";
+const CONFIG = "stages:\n  - environment: staging\n    auto: true\n  - environment: production\n    production: true\n";
+
+describe("PR commands and buttons against the emulator", () => {
+  let emulator: Emulator;
+  let app: RunningApp;
+  let pr = 0;
+
+  /** The deploy workflow (`on: deployment`): in_progress, then success. */
+  const succeed = async (payload: Record<string, any>) => {
+    const token = emulator.workflowToken();
+    for (const state of ["in_progress", "success"]) {
+      await fetch(`${emulator.apiUrl}/repos/${REPO}/deployments/${payload.deployment.id}/statuses`, {
+        method: "POST",
+        headers: { authorization: `token ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ state, log_url: `https://ci.example/runs/${payload.deployment.id}`, environment_url: `https://${payload.deployment.environment}.api.example` }),
+      });
+    }
+  };
+  const comment = async (user: string, body: string) => {
+    const before = emulator.requests.length;
+    emulator.scenario.comment(REPO, pr, { user, body });
+    await emulator.settled();
+    return emulator.requests.slice(before).filter((r) => r.actor === "shipline[bot]");
+  };
+  const shiplineComment = () => [...emulator.scenario.repo(REPO).comments.values()].filter((c) => c.user.login === "shipline[bot]");
+  const deployments = () => [...emulator.scenario.repo(REPO).deployments.values()];
+
+  beforeAll(async () => {
+    const privateKey = generateAppKey();
+    emulator = await startEmulator({ webhookSecret: SECRET, appId: APP_ID, privateKey });
+    app = await startApp(emulator, { appId: APP_ID, privateKey, webhookSecret: SECRET });
+    emulator.onWorkflowEvent("deployment", succeed);
+    const { scenario } = emulator;
+    scenario.createRepo(REPO, { files: { ".github/shipline.yml": CONFIG } });
+    scenario.setRole(REPO, "alice", "write");
+    scenario.setRole(REPO, "bob", "maintain");
+    scenario.setRole(REPO, "carol", "admin");
+    scenario.setRole(REPO, "mallory", "read");
+    pr = scenario.openPullRequest(REPO, { branch: "feature", title: "Add rate limits", author: "alice" }).number;
+    await emulator.settled();
+  }, 30_000);
+
+  afterAll(async () => {
+    expect(emulator.requests.filter((r) => r.rejectedByDescription)).toEqual([]);
+    expect(emulator.requests.filter((r) => r.invalidResponse)).toEqual([]);
+    await app?.stop();
+    await emulator?.close();
+  });
+
+  it("refuses a reader, in Shipline's one comment, with permission_denied", async () => {
+    await comment("mallory", "/deploy staging");
+    expect(deployments()).toEqual([]);
+    expect(shiplineComment()).toHaveLength(1);
+    expect(shiplineComment()[0]!.body).toContain("(`permission_denied`) for mallory: Deploying to staging needs the write permission; mallory has read.");
+  });
+
+  it("deploys the PR head to staging in 7 requests, edits the same comment, and reacts with eyes", async () => {
+    const made = await comment("alice", "/deploy staging");
+    const head = emulator.scenario.repo(REPO).pulls.get(pr)!.head.sha;
+    expect(made.map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
+      expect.stringMatching(/^POST \/repos\/acme\/api\/issues\/comments\/\d+\/reactions$/),
+      "POST /graphql",
+      "GET /repos/acme/api/collaborators/alice/permission",
+      "POST /repos/acme/api/deployments",
+      `GET /repos/acme/api/pulls/${pr}`,
+      expect.stringMatching(/^PATCH \/repos\/acme\/api\/issues\/comments\/\d+$/),
+      "POST /repos/acme/api/check-runs",
+    ]);
+    expect(deployments()).toMatchObject([{ sha: head, environment: "staging", payload: { shipline: { trigger: "command", actor: "alice", pr } } }]);
+    expect(deployments()[0]!.statuses.map((s) => s.state)).toEqual(["success", "in_progress"]);
+    expect(shiplineComment()).toHaveLength(1);
+    const reactions = [...emulator.scenario.repo(REPO).comments.values()].find((c) => c.body === "/deploy staging" && c.user.login === "alice")!.reactions;
+    expect(reactions.map((r) => [r.content, r.user.login])).toEqual([["eyes", "shipline[bot]"]]);
+  });
+
+  it("refuses production from an unmerged PR until it is approved and green", async () => {
+    await comment("bob", "/deploy production");
+    expect(shiplineComment()[0]!.body).toContain("(`not_approved`)");
+    const head = emulator.scenario.repo(REPO).pulls.get(pr)!.head.sha;
+    emulator.scenario.approve(REPO, pr, "carol");
+    emulator.scenario.check(REPO, head, "ci/test", "failure");
+    await comment("bob", "/deploy production");
+    expect(shiplineComment()[0]!.body).toContain("(`checks_failing`)");
+    emulator.scenario.check(REPO, head, "ci/test", "success");
+    await comment("bob", "/deploy production");
+    expect(deployments().filter((d) => d.environment === "production")).toMatchObject([{ sha: head, production_environment: true }]);
+  });
+
+  it("refuses a command written before the newest commit (commit_after_command)", async () => {
+    const { scenario } = emulator;
+    const before = deployments().length;
+    // The comment is written, then a commit lands before the app has read anything.
+    scenario.comment(REPO, pr, { user: "alice", body: "/deploy staging" });
+    const sneaky = scenario.pushToPullRequest(REPO, pr, { message: "sneaky change", author: "mallory" });
+    await emulator.settled();
+    expect(shiplineComment()[0]!.body).toContain(`(\`commit_after_command\`) for alice: A commit (${sneaky.sha.slice(0, 7)}) was pushed after the command was written`);
+    expect(deployments()).toHaveLength(before);
+  });
+
+  it("locks production: others are refused, merges are not auto-deployed to a locked stage, the holder unlocks", async () => {
+    await comment("carol", "/lock production release freeze for the audit");
+    const lockRef = emulator.scenario.repo(REPO).refs.get("refs/shipline/locks/production");
+    expect(lockRef).toMatch(/^[0-9a-f]{40}$/);
+    expect(emulator.scenario.repo(REPO).commits.get(lockRef!)!.message).toContain('"holder":"carol"');
+    await comment("bob", "/lock production mine now");
+    expect(shiplineComment()[0]!.body).toContain("(`locked`) for bob: production is locked by carol since");
+    await comment("bob", "/unlock production");
+    expect(shiplineComment()[0]!.body).toContain("(`permission_denied`) for bob: Only carol (who holds the lock) or an admin can unlock production.");
+    await comment("carol", "/unlock production");
+    expect(emulator.scenario.repo(REPO).refs.has("refs/shipline/locks/production")).toBe(false);
+  });
+
+  it("rolls production back with a button on the merge commit's check run", async () => {
+    const { scenario } = emulator;
+    // Two releases reach production through merges and /deploy.
+    const merge = scenario.mergePullRequest(REPO, pr, { by: "bob" });
+    await emulator.settled();
+    await comment("bob", "/deploy production");
+    const production = () => deployments().filter((d) => d.environment === "production");
+    expect(production().at(-1)).toMatchObject({ sha: merge.sha });
+    const run = [...scenario.repo(REPO).checkRuns.values()].find((r) => r.head_sha === merge.sha && r.name === "Shipline" && r.actions.length > 0)!;
+    expect(run.actions.map((a) => a.identifier)).toEqual(["deploy:1", "rollback:0"]);
+    const count = production().length;
+    scenario.clickButton(REPO, run.id, "deploy:1", "bob");
+    await emulator.settled();
+    // The button deploys the commit its check run is on, and answers on that check run.
+    expect(production()).toHaveLength(count + 1);
+    expect(production().at(-1)).toMatchObject({ sha: merge.sha, payload: { shipline: { trigger: "button", actor: "bob" } } });
+    expect(scenario.repo(REPO).checkRuns.get(run.id)!.output.title).toBe(`Deploying ${merge.sha.slice(0, 7)} to production.`);
+    await comment("carol", "/rollback production");
+    const last = production().at(-1)!;
+    expect(last.task).toBe("deploy:rollback");
+    expect(last.sha).not.toBe(merge.sha);
+    expect((last.payload as any).shipline.replaces).toBe(merge.sha);
+  });
+
+  it("never answers its own comments (no loop)", () => {
+    const fromApp = emulator.deliveries.filter((d) => d.event === "issue_comment" && (d.payload as any).sender.login === "shipline[bot]");
+    expect(fromApp.length).toBeGreaterThan(0);
+    expect(fromApp.every((d) => d.status === 200)).toBe(true);
+    // Every comment by the app is the one Shipline comment, edited in place.
+    expect(shiplineComment()).toHaveLength(1);
+  });
+});
