@@ -26,7 +26,9 @@ export async function onButton(context: Context<"check_run.requested_action">): 
       pullNumber: run.pull_requests[0]?.number ?? null,
     },
     actor: sender.login,
-    loadConfig: () => loadConfig(context.octokit, repo, repository.default_branch),
+    // Called only when the facts showed no usable file in the repository: what remains is
+    // the organisation's .github repository (and any `_extends` from there).
+    loadConfig: (repoHasFile) => loadConfig(context.octokit, repoHasFile ? repo : { owner: repo.owner, repo: ".github" }, repoHasFile ? repository.default_branch : undefined),
     now: new Date(),
   });
   context.log.info({ sha: run.head_sha, actor: sender.login, reasonCode: result.decision.reasonCode, deploymentId: result.deploymentId }, result.decision.message);

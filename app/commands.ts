@@ -20,7 +20,9 @@ export async function onComment(context: Context<"issue_comment.created">): Prom
     github,
     source: { kind: "comment", text: comment.body, commentId: comment.id, pullNumber: issue.number, createdAt: comment.created_at },
     actor: sender.login,
-    loadConfig: () => loadConfig(context.octokit, repo, repository.default_branch),
+    // Called only when the facts showed no usable file in the repository: what remains is
+    // the organisation's .github repository (and any `_extends` from there).
+    loadConfig: (repoHasFile) => loadConfig(context.octokit, repoHasFile ? repo : { owner: repo.owner, repo: ".github" }, repoHasFile ? repository.default_branch : undefined),
     now: new Date(),
   });
   context.log.info({ pr: issue.number, actor: sender.login, reasonCode: result.decision.reasonCode, deploymentId: result.deploymentId, requests: result.requests + 0 }, result.decision.message);

@@ -42,6 +42,13 @@ async function requestFigures(): Promise<void> {
     record("merged commit -> deployment (no file: org .github looked up)", String(await appRequests(emulator, merge("bench/default"))), "<= 4 (+1 org fallback)");
     const push = emulator.deliveries.filter((d) => d.event === "push" && !d.skipped).at(-1)!;
     record("redelivery of the same push", String(await appRequests(emulator, () => emulator.redeliver(push.id))), "0 creates");
+    const pr = scenario.openPullRequest("bench/configured", { branch: "preview", title: "Preview me", author: "bench" }).number;
+    await emulator.settled();
+    record("a PR comment that is not a command", String(await appRequests(emulator, () => void scenario.comment("bench/configured", pr, { user: "bench", body: "LGTM, ship it" }))), "0");
+    record("/deploy staging on an open PR (repo has .github/shipline.yml)", String(await appRequests(emulator, () => void scenario.comment("bench/configured", pr, { user: "bench", body: "/deploy staging" }))), "<= 7");
+    const pr2 = scenario.openPullRequest("bench/default", { branch: "preview", title: "Preview me", author: "bench" }).number;
+    await emulator.settled();
+    record("/deploy staging on an open PR (no file: org .github looked up)", String(await appRequests(emulator, () => void scenario.comment("bench/default", pr2, { user: "bench", body: "/deploy staging" }))), "<= 7 (+1 org fallback)");
   } finally {
     await app.stop();
     await emulator.close();

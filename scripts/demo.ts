@@ -103,6 +103,8 @@ async function main(): Promise<void> {
     scenario.createRepo(REPO, { files: { "index.js": "console.log('shop')\n" } });
     scenario.setRole(REPO, "alice", "write");
     scenario.setRole(REPO, "bob", "maintain");
+    scenario.setRole(REPO, "carol", "admin");
+    scenario.setRole(REPO, "mallory", "read");
 
     let prNumber = 0;
     await step(emulator, `alice opens a pull request "Add a shopping cart" on ${REPO}`, () => {
@@ -120,6 +122,46 @@ async function main(): Promise<void> {
       emulator.redeliver(emulator.deliveries.filter((d) => d.event === "push" && !d.skipped).at(-1)!.id);
     });
     say(`deployments of ${mergeSha.slice(0, 7)}: ${[...scenario.repo(REPO).deployments.values()].filter((d) => d.sha === mergeSha).length}`);
+
+    const comment = (user: string, number: number, body: string) => () => void scenario.comment(REPO, number, { user, body });
+    const outcome = (number: number) => {
+      const body = [...scenario.repo(REPO).comments.values()].find((c) => c.issue_number === number && c.user.login === "shipline[bot]")?.body ?? "";
+      say(`Shipline's comment on #${number}: ${body.split("\n").find((l) => /^(⛔|🚀|🧪)/.test(l)) ?? "(none)"}`);
+    };
+
+    await step(emulator, `mallory (read access) comments "/deploy production" on #${prNumber}: refused`, comment("mallory", prNumber, "/deploy production"));
+    outcome(prNumber);
+
+    await step(emulator, `bob comments "/deploy production" on #${prNumber} (merged): its merge commit goes to production`, comment("bob", prNumber, "/deploy production"));
+    outcome(prNumber);
+    showDeployments(emulator, mergeSha);
+
+    let second = 0;
+    await step(emulator, `alice opens pull request "Faster checkout" and comments "/deploy staging" to preview it`, () => {
+      second = scenario.openPullRequest(REPO, { branch: "checkout", title: "Faster checkout", author: "alice", files: { "checkout.js": "export const fast = true\n" } }).number;
+      scenario.comment(REPO, second, { user: "alice", body: "/deploy staging" });
+    });
+    outcome(second);
+
+    await step(emulator, `carol (admin) comments "/lock production incident 4521" on #${second}`, comment("carol", second, "/lock production incident 4521"));
+    outcome(second);
+    await step(emulator, `bob comments "/deploy production" on #${second}: production is locked`, comment("bob", second, "/deploy production"));
+    outcome(second);
+    await step(emulator, `carol comments "/unlock production"`, comment("carol", second, "/unlock production"));
+    outcome(second);
+
+    let secondMerge = "";
+    await step(emulator, `bob merges #${second} (staging follows) and comments "/deploy production"`, () => {
+      secondMerge = scenario.mergePullRequest(REPO, second, { by: "bob" }).sha;
+      scenario.comment(REPO, second, { user: "bob", body: "/deploy production" });
+    });
+    showDeployments(emulator, secondMerge);
+
+    await step(emulator, `carol comments "/rollback production": back to the last good version`, comment("carol", second, "/rollback production"));
+    outcome(second);
+    showDeployments(emulator, mergeSha);
+    const finalComment = [...scenario.repo(REPO).comments.values()].find((c) => c.issue_number === second && c.user.login === "shipline[bot]")!;
+    console.log(dim(finalComment.body.split("\n").map((l) => `           ${l}`).join("\n")));
 
     let brokenSha = "";
     await step(emulator, "alice pushes a broken .github/shipline.yml: a failing check run says what is wrong", () => {

@@ -57,13 +57,13 @@ function yamlProblem(error: Error): ConfigProblem {
  * or does not match the schema comes back as problems, never as an exception; failures
  * of GitHub itself (5xx, 403) are thrown for the retry layer and the log.
  */
-export async function loadConfig(octokit: ConfigReader, repo: RepoRef, sha: string): Promise<LoadedConfig> {
+export async function loadConfig(octokit: ConfigReader, repo: RepoRef, sha?: string): Promise<LoadedConfig> {
   let loaded: Awaited<ReturnType<ConfigReader["config"]["get"]>>;
   try {
     loaded = await octokit.config.get({
       ...repo,
       path: CONFIG_PATH,
-      branch: sha,
+      ...(sha ? { branch: sha } : {}),
       // Later files (the repository's own) replace earlier ones (the extended base) key by key.
       defaults: (configs) => Object.assign({}, ...configs),
     });

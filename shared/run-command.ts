@@ -25,8 +25,11 @@ export interface RunCommandInput {
   github: GitHubGateway;
   source: CommandSource;
   actor: string;
-  /** Probot's loader, for repositories whose config extends another file or has none. */
-  loadConfig: () => Promise<LoadedConfig>;
+  /**
+   * Probot's loader, for a config that extends another file (`repoHasFile`), or for a
+   * repository without one (then only the organisation's `.github` is left to read).
+   */
+  loadConfig: (repoHasFile: boolean) => Promise<LoadedConfig>;
   now: Date;
 }
 
@@ -37,7 +40,7 @@ export interface RunCommandInput {
 export async function runCommand({ github, source, actor, loadConfig, now }: RunCommandInput): Promise<CommandResult> {
   if (source.kind === "comment") await github.reactToComment(source.commentId, "eyes");
   const facts = parseFacts(await github.facts(FACTS_QUERY, source.pullNumber));
-  const loaded = facts.configText !== null && !extendsAnother(facts.configText) ? configFromText(facts.configText) : await loadConfig();
+  const loaded = facts.configText !== null && !extendsAnother(facts.configText) ? configFromText(facts.configText) : await loadConfig(facts.configText !== null);
   const subjectSha = source.kind === "button" ? source.sha : facts.pull?.state === "merged" ? (facts.pull.mergeCommit ?? facts.pull.head) : (facts.pull?.head ?? facts.defaultHead);
 
   const answer = async (decision: CommandResult["decision"], body: string, config: ShiplineConfig | null, created: CreatedDeployment | null) => {

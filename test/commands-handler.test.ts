@@ -180,6 +180,33 @@ describe("PR comment commands (app/commands.ts)", () => {
     expect(seen.some((r) => r.path.includes("/permission"))).toBe(false);
   });
 
+  it("with no config file in the repository, reads only the organisation's .github (one request)", async () => {
+    mockInstallationToken();
+    github().post(`${REPO}/issues/comments/${COMMENT_ID}/reactions`).reply(201, { id: 1 });
+    github().post("/graphql").reply(200, { data: factsData({ config: null, pull: {} }) });
+    github().get("/repos/Codertocat/.github/contents/.github%2Fshipline.yml").reply(404, { message: "Not Found" });
+    github().get(`${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: "write", role_name: "write" });
+    github().post(`${REPO}/deployments`).reply(201, deployed(912));
+    github().get(`${REPO}/pulls/1`).reply(200, { number: 1, head: { sha: HEAD } });
+    answers();
+    await receive(commentOnPullRequest("/deploy staging"));
+    expect(seen.filter((r) => r.path.includes("/contents/")).map(route)).toEqual(["GET /repos/Codertocat/.github/contents/.github/shipline.yml"]);
+    expect(seen).toHaveLength(9); // token + 8
+  });
+
+  it("follows `_extends` through Probot's loader when the repository's file has one", async () => {
+    mockInstallationToken();
+    github().post(`${REPO}/issues/comments/${COMMENT_ID}/reactions`).reply(201, { id: 1 });
+    github().post("/graphql").reply(200, { data: factsData({ config: "_extends: .github\n", pull: {} }) });
+    github().get(`${REPO}/contents/.github%2Fshipline.yml`).query({ ref: "master" }).reply(200, "_extends: .github\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
+    github()
+      .get("/repos/Codertocat/.github/contents/.github%2Fshipline.yml")
+      .reply(200, "stages:\n  - environment: qa\n  - environment: live\n    production: true\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
+    github().post(`${REPO}/issues/1/comments`).reply(201, { id: 560 });
+    await receive(commentOnPullRequest("/help"));
+    expect((seen.at(-1)!.body as { body: string }).body).toContain("| `live` | maintain or above | on command |");
+  });
+
   describe("refusals: a reason code in the comment and in the check run, and nothing deployed", () => {
     const refused = async (body: string, setup: Setup, reasonCode: string, sentence: string) => {
       start(setup);
