@@ -146,15 +146,15 @@ export function decide(input: DecideInput): Decision {
   if (running) return running;
 
   if (command.kind === "deploy") {
+    const reached = reachedEnvironments(facts, subject.sha);
+    if (command.environment === undefined && config.stages.every((s) => reached.has(s.environment.toLowerCase()))) {
+      return refuse("already_deployed", `${shortSha(subject.sha)} is already live in every stage.`, stage);
+    }
     if (pull?.state === "open" && stage.require_approval && !pull.approved) {
       return refuse("not_approved", `${stage.environment} takes an unmerged pull request only once it is approved.`, stage);
     }
     if (pull?.state === "open" && stage.require_checks && pull.checks !== "success") {
       return refuse("checks_failing", `${stage.environment} takes an unmerged pull request only with its checks green; they are ${pull.checks} on ${shortSha(subject.sha)}.`, stage, { checks: pull.checks });
-    }
-    const current = currentDeployment(facts, stage.environment);
-    if (current?.sha === subject.sha && !command.dryRun && command.environment === undefined && stageIndex === config.stages.length - 1) {
-      return refuse("already_deployed", `${shortSha(subject.sha)} is already live in every stage.`, stage);
     }
     const verb = command.dryRun ? "Would deploy" : "Deploying";
     return { decision: "deploy", reasonCode: command.dryRun ? "dry_run" : "deploy", stage, stageIndex, sha: subject.sha, message: `${verb} ${shortSha(subject.sha)} to ${stage.environment}.` };

@@ -249,6 +249,18 @@ describe("PR comment commands (app/commands.ts)", () => {
       refused("/unlock staging", { role: "maintain", facts: { locks: [{ environment: "staging", holder: "carol" }] } }, "permission_denied", "Only carol (who holds the lock) or an admin can unlock staging."));
   });
 
+  it("already_deployed: a bare /deploy when the head is live in every stage", async () => {
+    start({
+      facts: {
+        deployments: [deploymentNode({ id: 801, sha: HEAD, environment: "staging" }), deploymentNode({ id: 802, sha: HEAD, environment: "production" })],
+      },
+    });
+    answers();
+    await receive(commentOnPullRequest("/deploy"));
+    expect(seen.some((r) => route(r) === `POST ${REPO}/deployments`)).toBe(false);
+    expect((seen.find((r) => r.path.endsWith("/issues/1/comments"))!.body as { body: string }).body).toContain("(`already_deployed`) for Codertocat: eeeeeee is already live in every stage.");
+  });
+
   it("ref_changed: the head moved between the check and the deployment; the deployment is marked error", async () => {
     start({});
     github().post(`${REPO}/deployments`).reply(201, deployed(905));

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { buildSchema, graphql, type GraphQLSchema } from "graphql";
+import { latestStatuses } from "./rest-checks.js";
 import type { Account, Commit, Deployment, GitHubState, PullRequest, Repository } from "./state.js";
 
 let schema: GraphQLSchema | undefined;
@@ -37,10 +38,12 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
   const actor = (a: Account | null) => (a ? { __typename: a.type === "Bot" ? "Bot" : "User", login: a.login } : null);
 
   const rollup = (repo: Repository, sha: string) => {
+    // The rollup combines the latest check run of each name and the latest status of each context.
     const runs = [...repo.checkRuns.values()].filter((r) => r.head_sha === sha && !runs_superseded(repo, r));
-    if (runs.length === 0) return null;
-    const failed = runs.some((r) => ["failure", "timed_out", "cancelled", "action_required", "startup_failure"].includes(r.conclusion ?? ""));
-    const pending = runs.some((r) => r.status !== "completed");
+    const statuses = latestStatuses(repo, sha);
+    if (runs.length === 0 && statuses.length === 0) return null;
+    const failed = runs.some((r) => ["failure", "timed_out", "cancelled", "action_required", "startup_failure"].includes(r.conclusion ?? "")) || statuses.some((s) => s.state === "failure" || s.state === "error");
+    const pending = runs.some((r) => r.status !== "completed") || statuses.some((s) => s.state === "pending");
     return { state: failed ? "FAILURE" : pending ? "PENDING" : "SUCCESS" };
   };
   const runs_superseded = (repo: Repository, run: { id: number; name: string; head_sha: string }) =>

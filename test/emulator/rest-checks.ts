@@ -1,5 +1,27 @@
-import { actorOf, notFound, repoOf, type EmulatorContext, type Handler } from "./context.js";
-import type { CheckRun } from "./state.js";
+import { actorOf, notFound, repoOf, unprocessable, type EmulatorContext, type Handler } from "./context.js";
+import { descriptionExample } from "./shapes.js";
+import type { CheckRun, Repository } from "./state.js";
+
+/** The latest status of each context on a commit. */
+export function latestStatuses(repo: Repository, sha: string): Repository["statuses"] {
+  const byContext = new Map<string, Repository["statuses"][number]>();
+  for (const s of repo.statuses) if (s.sha === sha) byContext.set(s.context, s);
+  return [...byContext.values()];
+}
+
+function statusShape(s: Repository["statuses"][number]) {
+  return {
+    ...descriptionExample("repos/create-commit-status"),
+    id: s.id,
+    node_id: Buffer.from(`StatusContext${s.id}`).toString("base64"),
+    state: s.state,
+    context: s.context,
+    description: s.description,
+    target_url: s.target_url,
+    created_at: s.created_at,
+    updated_at: s.created_at,
+  };
+}
 
 /** Check runs: created and updated by apps, listed per commit with GitHub's filters. */
 export function checkHandlers(ctx: EmulatorContext): Record<string, Handler> {
@@ -63,6 +85,41 @@ export function checkHandlers(ctx: EmulatorContext): Record<string, Handler> {
       if (!repo) return;
       if (!run) return notFound(res);
       return { status: 200, json: shapes.checkRun(repo, run) };
+    },
+
+    "repos/create-commit-status": (c, req, res) => {
+      const repo = repoOf(ctx, c, res);
+      if (!repo) return;
+      const sha = c.request.params.sha ?? "";
+      if (!repo.commits.has(sha)) return unprocessable(res, `No commit found for SHA: ${sha}`);
+      const body = c.request.requestBody;
+      const status = { id: state.id(), sha, state: body.state, context: body.context ?? "default", description: body.description ?? null, target_url: body.target_url ?? null, creator: actorOf(ctx, req), created_at: state.timestamp() };
+      repo.statuses.push(status);
+      const json = statusShape(status);
+      notify("status", repo, { sha, state: status.state, context: status.context, description: status.description, target_url: status.target_url, id: status.id }, status.creator);
+      return { status: 201, json };
+    },
+
+    "repos/list-commit-statuses-for-ref": (c, _req, res) => {
+      const repo = repoOf(ctx, c, res);
+      if (!repo) return;
+      const commit = state.resolve(repo, c.request.params.ref ?? "");
+      if (!commit) return notFound(res);
+      return { status: 200, json: repo.statuses.filter((s) => s.sha === commit.sha).reverse().map(statusShape) };
+    },
+
+    "repos/get-combined-status-for-ref": (c, _req, res) => {
+      const repo = repoOf(ctx, c, res);
+      if (!repo) return;
+      const commit = state.resolve(repo, c.request.params.ref ?? "");
+      if (!commit) return notFound(res);
+      const latest = latestStatuses(repo, commit.sha);
+      // GitHub's combination: failure or error wins, then pending (or nothing), else success.
+      const combined = latest.some((s) => s.state === "failure" || s.state === "error") ? "failure" : latest.length === 0 || latest.some((s) => s.state === "pending") ? "pending" : "success";
+      return {
+        status: 200,
+        json: { ...descriptionExample("repos/get-combined-status-for-ref"), state: combined, sha: commit.sha, total_count: latest.length, statuses: latest.map(statusShape), repository: shapes.repository(repo) },
+      };
     },
 
     "checks/list-for-ref": (c, _req, res) => {

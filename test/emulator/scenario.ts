@@ -173,6 +173,12 @@ export class Scenario {
     repo.checkRuns.set(run.id, run);
   }
 
+  /** A commit status (the older API CI systems use), as an external CI would set it. */
+  status(fullName: string, sha: string, context: string, state: "pending" | "success" | "failure" | "error"): void {
+    const repo = this.repo(fullName);
+    repo.statuses.push({ id: this.state.id(), sha, state, context, description: null, target_url: null, creator: this.state.account("ci-bot[bot]"), created_at: this.state.timestamp() });
+  }
+
   /** A comment on a pull request by `user`, delivered as `issue_comment.created`. */
   comment(fullName: string, number: number, options: { user: string; body: string }): Delivery {
     const repo = this.repo(fullName);

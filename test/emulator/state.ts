@@ -121,6 +121,8 @@ export interface Repository {
   comments: Map<number, IssueComment>;
   collaborators: Map<string, Role>;
   checkRuns: Map<number, CheckRun>;
+  /** Commit statuses, oldest first: `context` -> latest state is what GitHub combines. */
+  statuses: Array<{ id: number; sha: string; state: string; context: string; description: string | null; target_url: string | null; creator: Account; created_at: string }>;
   deployments: Map<number, Deployment>;
   releases: Map<number, Release>;
   nextIssueNumber: number;
@@ -170,6 +172,7 @@ export class GitHubState {
       comments: new Map(),
       collaborators: new Map([[owner, "admin"]]),
       checkRuns: new Map(),
+      statuses: [],
       deployments: new Map(),
       releases: new Map(),
       nextIssueNumber: 1,
