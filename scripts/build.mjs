@@ -33,13 +33,36 @@ for (const script of ["demo", "bench"]) {
 
 const actionsDir = join(root, "actions");
 const actions = existsSync(actionsDir) ? readdirSync(actionsDir).filter((name) => existsSync(join(actionsDir, name, "index.ts"))) : [];
+
+// @actions/github sends every request through undici's fetch, with a dispatcher only when an
+// HTTP proxy is configured; undici is three quarters of a bundle. Without a dispatcher that is
+// the engine of Node's own fetch, so the actions use it, and load the real undici (built once
+// into actions/lib/undici.cjs) only for a proxy. These are the names the toolkit imports.
+const lazyUndici = {
+  name: "lazy-undici",
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: "undici", namespace: "lazy-undici" }));
+    b.onLoad({ filter: /.*/, namespace: "lazy-undici" }, () => ({
+      loader: "js",
+      contents: [
+        "let real; const load = () => (real ??= require(__shiplineUndiciPath));",
+        "exports.fetch = (url, options) => (options && options.dispatcher ? load().fetch(url, options) : globalThis.fetch(url, options));",
+        "exports.ProxyAgent = function ProxyAgent(...args) { return new (load().ProxyAgent)(...args); };",
+      ].join("\n"),
+    }));
+  },
+};
+if (actions.length > 0) {
+  await build({ ...common, entryPoints: ["undici"], outfile: join(outRoot, "actions/lib/undici.cjs"), format: "cjs", target: "node20", legalComments: "none", sourcemap: false });
+}
 for (const name of actions) {
   await build({
     ...common,
     entryPoints: [join(actionsDir, name, "index.ts")],
     outfile: join(outRoot, "actions", name, "dist/index.js"),
     target: "node20",
-    banner,
+    banner: { js: `${banner.js} const __shiplineUndiciPath = new URL("../../lib/undici.cjs", import.meta.url).pathname;` },
+    plugins: [lazyUndici],
     legalComments: "none",
   });
 }

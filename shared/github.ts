@@ -93,11 +93,33 @@ export class GitHubGateway {
     });
   }
 
-  createDeploymentStatus(deploymentId: number, status: { state: "error" | "failure" | "inactive"; description: string }) {
+  createDeploymentStatus(
+    deploymentId: number,
+    status: { state: "error" | "failure" | "inactive" | "in_progress" | "success"; description: string; log_url?: string; environment_url?: string },
+  ) {
     return this.call("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
       deployment_id: deploymentId,
       ...status,
+      // GitHub caps status descriptions at 140 characters.
+      description: status.description.slice(0, 140),
     });
+  }
+
+  getDeployment(id: number): Promise<Deployment> {
+    return this.call<Deployment>("GET /repos/{owner}/{repo}/deployments/{deployment_id}", { deployment_id: id });
+  }
+
+  /**
+   * The SHA of the newest other deployment of the environment that ever succeeded (GitHub's
+   * auto_inactive turns earlier successes `inactive`, so any `success` status counts).
+   */
+  async lastSuccessfulSha(environment: string, excludeId: number): Promise<string | null> {
+    const deployments = await this.call<Deployment[]>("GET /repos/{owner}/{repo}/deployments", { environment, per_page: 30 });
+    for (const d of deployments.filter((x) => x.id !== excludeId && x.id < excludeId)) {
+      const statuses = await this.call<Array<{ state: string }>>("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", { deployment_id: d.id, per_page: 100 });
+      if (statuses.some((s) => s.state === "success")) return d.sha;
+    }
+    return null;
   }
 
   async listCheckRuns(sha: string, checkName: string): Promise<CheckRun[]> {

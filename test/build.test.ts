@@ -27,6 +27,14 @@ describe("committed build outputs are fresh", () => {
     });
   }
 
+  it("ships the real undici, loaded only behind a proxy, as a valid module", async () => {
+    const { createRequire } = await import("node:module");
+    const undici = createRequire(import.meta.url)(join(root, "actions/lib/undici.cjs"));
+    expect(typeof undici.fetch).toBe("function");
+    expect(typeof undici.ProxyAgent).toBe("function");
+    expect(readFileSync(join(out, "actions/lib/undici.cjs"), "utf8")).toBe(readFileSync(join(root, "actions/lib/undici.cjs"), "utf8"));
+  });
+
   it("builds the app bundle that `npm start` runs", () => {
     expect(readFileSync(join(out, "dist/app.js"), "utf8")).toContain("Shipline cannot start");
   });

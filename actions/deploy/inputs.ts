@@ -1,0 +1,21 @@
+import * as z from "zod/mini";
+import { duration, httpUrl, wholeNumber } from "../inputs.js";
+
+/** The deploy action's inputs; action.yml declares exactly these, with the same defaults (a test checks it). */
+export const deployInputs = z.object({
+  token: z.string({ error: "a token (the default `${{ github.token }}` needs `deployments: write`)" }),
+  "deployment-id": z.optional(wholeNumber),
+  command: z.string({ error: "the command that deploys (run by bash, as you wrote it)" }),
+  "rollback-command": z.optional(z.string()),
+  "health-url": z.optional(httpUrl),
+  "version-url": z.optional(httpUrl),
+  "version-field": z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]+$/, { error: "a dot path into the JSON, such as `build.sha`" }))),
+  version: z.optional(z.string()),
+  "environment-url": z.optional(httpUrl),
+  timeout: z.prefault(duration("5m"), "5m"),
+  "probe-interval": z.prefault(duration("1s"), "1s"),
+  "max-failed-probes": z.optional(wholeNumber),
+});
+
+/** Defaults as action.yml writes them, for the test that compares the two. */
+export const deployDefaults = { timeout: "5m", "probe-interval": "1s" } as const;

@@ -1,0 +1,102 @@
+import { readFileSync } from "node:fs";
+import * as core from "@actions/core";
+import { exec } from "@actions/exec";
+import { getOctokit } from "@actions/github";
+import { runDeploy, type DeployDeps, type DeployResult } from "../../shared/deploy-run.js";
+import { GitHubGateway } from "../../shared/github.js";
+import { shortSha } from "../../shared/markdown.js";
+import { failStep, InputError, readInputs } from "../inputs.js";
+import { deployInputs } from "./inputs.js";
+
+interface DeploymentRef {
+  id: number;
+  sha: string;
+  ref: string;
+  environment: string;
+}
+
+/** The deployment this job runs: the `deployment` event's, or the one named by `deployment-id`. */
+async function deploymentToRun(github: GitHubGateway, id: number | undefined): Promise<DeploymentRef> {
+  if (id !== undefined) return github.getDeployment(id);
+  const eventPath = process.env.GITHUB_EVENT_PATH;
+  const event = eventPath ? (JSON.parse(readFileSync(eventPath, "utf8")) as { deployment?: DeploymentRef }) : {};
+  if (!event.deployment) throw new InputError("No deployment to run: trigger the workflow `on: deployment`, or set the `deployment-id` input.");
+  return event.deployment;
+}
+
+function summary(result: DeployResult, deployment: DeploymentRef): Promise<unknown> {
+  const rollback = !result.rollback.attempted
+    ? "not needed"
+    : result.rollback.exitCode === 0
+      ? `rolled back to ${shortSha(result.rollback.toSha!)}`
+      : `rollback to ${shortSha(result.rollback.toSha!)} failed (exit ${result.rollback.exitCode})`;
+  return core.summary
+    .addHeading(`${result.status === "success" ? "✅ Deployed" : "❌ Deployment failed"}: ${shortSha(deployment.sha)} to ${deployment.environment}`, 2)
+    .addTable([
+      [{ data: "", header: true }, { data: "", header: true }],
+      ["Deployment", String(deployment.id)],
+      ["Outcome", result.status === "success" ? "success" : `failure: ${result.reason}`],
+      ["Availability", `${result.failedProbes} failed of ${result.probes} probes`],
+      ["Duration", `${(result.durationMs / 1000).toFixed(1)} s`],
+      ["Previous good SHA", result.previousSha ? shortSha(result.previousSha) : "none"],
+      ["Rollback", rollback],
+      ["URL", result.url ?? "—"],
+    ])
+    .write();
+}
+
+/** The deploy action: inputs and environment in, the core, outputs and a job summary out. */
+export async function run(): Promise<void> {
+  try {
+    const inputs = readInputs(deployInputs, ["token"]);
+    const [owner = "", repo = ""] = (process.env.GITHUB_REPOSITORY ?? "").split("/");
+    // @actions/github honours GITHUB_API_URL (GitHub Enterprise Server, or the emulator).
+    const github = new GitHubGateway(getOctokit(inputs.token), { owner, repo });
+    const deployment = await deploymentToRun(github, inputs["deployment-id"]);
+    const logUrl = `${process.env.GITHUB_SERVER_URL ?? "https://github.com"}/${owner}/${repo}/actions/runs/${process.env.GITHUB_RUN_ID ?? "0"}`;
+
+    const deps: DeployDeps = {
+      github: {
+        setStatus: async (state, fields) => void (await github.createDeploymentStatus(deployment.id, { state, ...fields })),
+        lastGoodSha: (environment, excludeId) => github.lastSuccessfulSha(environment, excludeId),
+      },
+      // The user's command runs as written, by bash; Shipline's values arrive only as environment variables.
+      run: (command, env) => exec("bash", ["-e", "-c", command], { env: { ...process.env, ...env } as Record<string, string>, ignoreReturnCode: true }),
+      probe: async (url) => {
+        try {
+          const response = await fetch(url, { signal: AbortSignal.timeout(2_000), redirect: "follow" });
+          return { ok: response.ok, status: response.status, body: await response.text() };
+        } catch {
+          return { ok: false, status: 0, body: "" };
+        }
+      },
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      log: (line) => core.info(line),
+    };
+    const result = await runDeploy(deps, {
+      deployment,
+      command: inputs.command,
+      rollbackCommand: inputs["rollback-command"] ?? null,
+      healthUrl: inputs["health-url"] ?? null,
+      versionUrl: inputs["version-url"] ?? null,
+      versionField: inputs["version-field"] ?? null,
+      expectedVersion: inputs.version ?? deployment.sha,
+      environmentUrl: inputs["environment-url"] ?? null,
+      logUrl,
+      timeoutMs: inputs.timeout,
+      probeIntervalMs: inputs["probe-interval"],
+      maxFailedProbes: inputs["max-failed-probes"] ?? null,
+    });
+
+    core.setOutput("status", result.status);
+    core.setOutput("url", result.url ?? "");
+    core.setOutput("duration", (result.durationMs / 1000).toFixed(1));
+    core.setOutput("previous-sha", result.previousSha ?? "");
+    core.setOutput("failed-probes", String(result.failedProbes));
+    await summary(result, deployment);
+    if (result.status !== "success") core.setFailed(`Deployment ${deployment.id} failed: ${result.reason}`);
+  } catch (error) {
+    failStep(error);
+  }
+}

@@ -1,0 +1,217 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deployDefaults, deployInputs } from "../../actions/deploy/inputs.js";
+import { startEmulator, type Emulator } from "../emulator/index.js";
+
+const root = new URL("../../", import.meta.url).pathname;
+const REPO = "acme/web";
+
+/** The service being deployed: its health and version, and an admin hook the deploy commands call. */
+function startService() {
+  const state = { version: "old", healthy: true, outageUntil: 0, hits: 0 };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (url.pathname === "/admin") {
+      if (url.searchParams.has("version")) state.version = url.searchParams.get("version")!;
+      if (url.searchParams.has("healthy")) state.healthy = url.searchParams.get("healthy") === "1";
+      if (url.searchParams.has("outage")) state.outageUntil = Date.now() + Number(url.searchParams.get("outage"));
+      return res.end("ok");
+    }
+    state.hits++;
+    const up = state.healthy && Date.now() >= state.outageUntil;
+    if (url.pathname === "/health") {
+      res.statusCode = up ? 200 : 503;
+      return res.end(up ? "ok" : "down");
+    }
+    if (url.pathname === "/version") {
+      res.setHeader("content-type", "application/json");
+      return res.end(JSON.stringify({ build: { sha: state.version } }));
+    }
+    res.statusCode = 404;
+    res.end();
+  });
+  return { state, server };
+}
+
+describe("actions/deploy, run from its bundle as a runner runs it", () => {
+  let emulator: Emulator;
+  let service: ReturnType<typeof startService>;
+  let base = "";
+  let token = "";
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ webhookSecret: "s", appId: 1 });
+    emulator.scenario.createRepo(REPO);
+    token = emulator.workflowToken();
+    service = startService();
+    await new Promise<void>((resolve) => service.server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(service.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    expect(emulator.requests.filter((r) => r.rejectedByDescription || r.invalidResponse)).toEqual([]);
+    await emulator.close();
+    await new Promise<void>((resolve) => service.server.close(() => resolve()));
+  });
+
+  /** A deployment of a new commit, as Shipline would have created it. */
+  const newDeployment = (environment = "staging") => {
+    const commit = emulator.scenario.push(REPO, { message: `release ${Date.now()}`, author: "alice" });
+    const d = emulator.state.repo("acme", "web")!;
+    const id = emulator.state.id();
+    const now = emulator.state.timestamp();
+    d.deployments.set(id, { id, sha: commit.sha, ref: commit.sha, task: "deploy", environment, original_environment: environment, payload: {}, description: "", production_environment: false, transient_environment: false, creator: emulator.state.account("shipline[bot]"), created_at: now, updated_at: now, statuses: [] });
+    return { id, sha: commit.sha, ref: commit.sha, environment };
+  };
+  const statesOf = (id: number) => [...emulator.state.repo("acme", "web")!.deployments.get(id)!.statuses].reverse().map((s) => s.state);
+
+  async function runAction(inputs: Record<string, string>, deployment: { id: number; sha: string; ref: string; environment: string } | null) {
+    const dir = mkdtempSync(join(tmpdir(), "shipline-action-"));
+    const files = { event: join(dir, "event.json"), output: join(dir, "output"), summary: join(dir, "summary.md") };
+    writeFileSync(files.event, JSON.stringify(deployment ? { deployment, repository: { full_name: REPO } } : {}));
+    writeFileSync(files.output, "");
+    writeFileSync(files.summary, "");
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "",
+      GITHUB_API_URL: emulator.apiUrl,
+      GITHUB_SERVER_URL: `http://${emulator.host}`,
+      GITHUB_REPOSITORY: REPO,
+      GITHUB_RUN_ID: "4242",
+      GITHUB_EVENT_NAME: "deployment",
+      GITHUB_EVENT_PATH: files.event,
+      GITHUB_OUTPUT: files.output,
+      GITHUB_STEP_SUMMARY: files.summary,
+      "INPUT_TOKEN": token,
+      "INPUT_TIMEOUT": "3s",
+      "INPUT_PROBE-INTERVAL": "1s",
+    };
+    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+    const result = await promisify(execFile)(process.execPath, [join(root, "actions/deploy/dist/index.js")], { env, timeout: 60_000 }).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    );
+    // GITHUB_OUTPUT uses the heredoc form: name<<delimiter / value / delimiter.
+    const outputs: Record<string, string> = {};
+    const text = readFileSync(files.output, "utf8");
+    for (const m of text.matchAll(/^(.+?)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
+    const summary = readFileSync(files.summary, "utf8");
+    rmSync(dir, { recursive: true, force: true });
+    return { ...result, outputs, summary };
+  }
+
+  const setVersion = `node -e "fetch('${"BASE"}/admin?version=' + process.env.SHIPLINE_SHA, { method: 'POST' })"`;
+  const deployCommand = () => setVersion.replace("BASE", base);
+
+  it("declares in action.yml exactly the inputs and defaults its schema reads", () => {
+    const manifest = parseYaml(readFileSync(join(root, "actions/deploy/action.yml"), "utf8")) as { inputs: Record<string, { default?: string }>; runs: { using: string; main: string } };
+    expect(Object.keys(manifest.inputs).sort()).toEqual(Object.keys(deployInputs.shape).sort());
+    for (const [name, value] of Object.entries(deployDefaults)) expect(manifest.inputs[name]!.default).toBe(value);
+    expect(manifest.runs).toEqual({ using: "node24", main: "dist/index.js" });
+  });
+
+  it("deploys: in_progress -> command -> healthy -> the new version live -> success, with outputs and a summary", async () => {
+    service.state.healthy = true;
+    const d = newDeployment();
+    const run = await runAction(
+      { command: deployCommand(), "health-url": `${base}/health`, "version-url": `${base}/version`, "version-field": "build.sha", "environment-url": "https://staging.web.example" },
+      d,
+    );
+    expect(run.code).toBe(0);
+    expect(service.state.version).toBe(d.sha);
+    expect(statesOf(d.id)).toEqual(["in_progress", "success"]);
+    const status = emulator.state.repo("acme", "web")!.deployments.get(d.id)!.statuses[0]!;
+    expect(status).toMatchObject({ environment_url: "https://staging.web.example", log_url: `http://${emulator.host}/${REPO}/actions/runs/4242` });
+    expect(run.outputs).toMatchObject({ status: "success", url: "https://staging.web.example", "failed-probes": "0" });
+    expect(Number(run.outputs.duration)).toBeGreaterThanOrEqual(0);
+    expect(run.summary).toContain(`✅ Deployed: ${d.sha.slice(0, 7)} to staging`);
+    expect(run.summary).toMatch(/0 failed of \d+ probes/);
+  });
+
+  it("fails when the health URL never answers 2xx within the timeout", async () => {
+    service.state.healthy = false;
+    const d = newDeployment();
+    const run = await runAction({ command: "true", "health-url": `${base}/health` }, d);
+    service.state.healthy = true;
+    expect(run.code).toBe(1);
+    expect(statesOf(d.id)).toEqual(["in_progress", "failure"]);
+    expect(run.outputs.status).toBe("failure");
+    expect(run.stdout).toContain(`::error::Deployment ${d.id} failed: ${base}/health did not answer 2xx within 3s`);
+  });
+
+  it("fails when the version URL keeps reporting another version", async () => {
+    const d = newDeployment();
+    const run = await runAction({ command: "true", "version-url": `${base}/version`, "version-field": "build.sha" }, d);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`reports \`${service.state.version}\`, not \`${d.sha}\``);
+  });
+
+  it("fails when the deploy command fails", async () => {
+    const d = newDeployment();
+    const run = await runAction({ command: "echo deploying; exit 3" }, d);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("the deploy command exited with 3");
+    expect(statesOf(d.id)).toEqual(["in_progress", "failure"]);
+  });
+
+  it("rolls back to the last good SHA of the environment when the deploy fails", async () => {
+    const good = newDeployment("production");
+    expect((await runAction({ command: deployCommand(), "version-url": `${base}/version`, "version-field": "build.sha" }, good)).code).toBe(0);
+    const bad = newDeployment("production");
+    const run = await runAction({ command: "exit 1", "rollback-command": deployCommand() }, bad);
+    expect(run.code).toBe(1);
+    expect(run.outputs["previous-sha"]).toBe(good.sha);
+    // The rollback command ran with SHIPLINE_SHA = the last good SHA: the service runs it again.
+    expect(service.state.version).toBe(good.sha);
+    expect(run.summary).toContain(`rolled back to ${good.sha.slice(0, 7)}`);
+    expect(emulator.state.repo("acme", "web")!.deployments.get(bad.id)!.statuses[0]!.description).toContain(`rolled back to ${good.sha.slice(0, 7)}`);
+  });
+
+  it("reports a failed rollback too", async () => {
+    const bad = newDeployment("production");
+    const run = await runAction({ command: "exit 1", "rollback-command": "exit 7" }, bad);
+    expect(run.code).toBe(1);
+    expect(run.summary).toContain("failed (exit 7)");
+    expect(emulator.state.repo("acme", "web")!.deployments.get(bad.id)!.statuses[0]!.description).toContain("failed too");
+  });
+
+  it("catches an outage in the middle of the deploy with its availability probes", async () => {
+    const d = newDeployment();
+    const outage = `node -e "fetch('${base}/admin?outage=1500', { method: 'POST' })" && sleep 3 && ${deployCommand()}`;
+    const reportOnly = await runAction({ command: outage, "health-url": `${base}/health`, "probe-interval": "1s" }, d);
+    expect(reportOnly.code).toBe(0);
+    expect(Number(reportOnly.outputs["failed-probes"])).toBeGreaterThan(0);
+    const strict = await runAction({ command: outage, "health-url": `${base}/health`, "probe-interval": "1s", "max-failed-probes": "0" }, newDeployment());
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/\d+ of \d+ availability probes failed \(at most 0 allowed\)/);
+  });
+
+  it("passes Shipline's values as environment variables, never into a shell string", async () => {
+    const d = newDeployment("x$(touch${IFS}/tmp/shipline-pwned)`id`");
+    rmSync("/tmp/shipline-pwned", { force: true });
+    const dir = mkdtempSync(join(tmpdir(), "shipline-env-"));
+    const run = await runAction({ command: `printf '%s' "$SHIPLINE_ENVIRONMENT" > ${dir}/env.txt` }, d);
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(dir, "env.txt"), "utf8")).toBe("x$(touch${IFS}/tmp/shipline-pwned)`id`");
+    expect(existsSync("/tmp/shipline-pwned")).toBe(false);
+  });
+
+  it("fails the step on a bad input, naming the input and the fix, and touches no deployment", async () => {
+    const d = newDeployment();
+    const run = await runAction({ command: "true", timeout: "soon", "health-url": "ftp://x" }, d);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("Input `health-url`: expected an http(s) URL; got \"ftp://x\". Set it in the step's `with:`.");
+    expect(run.stdout).toContain("Input `timeout`: expected a duration like `5m` (s, m, h, d); got \"soon\".");
+    expect(statesOf(d.id)).toEqual([]);
+  });
+
+  it("masks the token", async () => {
+    const run = await runAction({ command: "true" }, newDeployment());
+    expect(run.stdout).toContain(`::add-mask::${token}`);
+  });
+});
