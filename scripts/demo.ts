@@ -3,7 +3,14 @@
 // deploy workflow is a local command started by the `deployment` event.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
+import { shortSha } from "../shared/markdown.js";
+import { projectRoot } from "../test/emulator/root.js";
 import { generateAppKey, startApp, type RunningApp } from "../test/emulator/app-process.js";
 import { startEmulator, type Emulator, type RecordedRequest } from "../test/emulator/index.js";
 
@@ -45,29 +52,66 @@ async function step(emulator: Emulator, title: string, act: () => void | Promise
   figures.push({ step: title, requests: made.length });
 }
 
-/** The repository's deploy workflow (`on: deployment`): statuses around a local deploy command. */
-function deployWorkflow(emulator: Emulator) {
+/** The service being delivered: one version per environment, set by the deploy command. */
+async function startShop(): Promise<{ url: string; close: () => Promise<void> }> {
+  const versions = new Map<string, string>();
+  const server = createServer((req, res) => {
+    const [, environment = "", what = ""] = new URL(req.url ?? "/", "http://shop").pathname.split("/");
+    if (req.method === "POST" && what === "release") {
+      versions.set(environment, new URL(req.url ?? "/", "http://shop").searchParams.get("version") ?? "");
+      return res.end("released");
+    }
+    if (what === "health") return res.end("ok");
+    if (what === "version") return res.end(JSON.stringify({ sha: versions.get(environment) ?? "none" }));
+    res.statusCode = 404;
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * The repository's deploy workflow (`on: deployment`): the real actions/deploy bundle, run as
+ * a runner runs it, whose command releases the SHA to the shop service.
+ */
+function deployWorkflow(emulator: Emulator, shop: string) {
   const token = emulator.workflowToken();
-  const api = async (method: string, path: string, body: unknown) => {
-    const response = await fetch(`${emulator.apiUrl}/repos/${REPO}${path}`, {
-      method,
-      headers: { authorization: `token ${token}`, "content-type": "application/json", accept: "application/vnd.github+json" },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
+  const root = projectRoot();
   return async (payload: Record<string, any>) => {
     const { id, sha, environment } = payload.deployment;
-    const logUrl = `http://${emulator.host}/${REPO}/actions/runs/${id}`;
-    const url = `https://${environment}.shop.example`;
-    await api("POST", `/deployments/${id}/statuses`, { state: "in_progress", log_url: logUrl, description: "Deploying" });
-    // Shipline's values reach the command as environment variables, never inside a shell string.
-    const { stdout } = await run(process.execPath, ["-e", "console.log(`deployed ${process.env.SHIPLINE_SHA.slice(0, 7)} to ${process.env.SHIPLINE_ENVIRONMENT}`)"], {
-      env: { SHIPLINE_SHA: sha, SHIPLINE_ENVIRONMENT: environment, SHIPLINE_DEPLOYMENT_ID: String(id) },
-    });
-    await api("POST", `/deployments/${id}/statuses`, { state: "success", log_url: logUrl, environment_url: url, description: stdout.trim() });
-    say(`workflow "deploy" (on: deployment ${id}): in_progress -> ${stdout.trim()} -> success, live at ${url}`);
+    const dir = mkdtempSync(join(tmpdir(), "shipline-demo-"));
+    writeFileSync(join(dir, "event.json"), JSON.stringify(payload));
+    writeFileSync(join(dir, "output"), "");
+    writeFileSync(join(dir, "summary.md"), "");
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "",
+      SHOP: shop,
+      GITHUB_API_URL: emulator.apiUrl,
+      GITHUB_SERVER_URL: `http://${emulator.host}`,
+      GITHUB_REPOSITORY: REPO,
+      GITHUB_RUN_ID: String(id),
+      GITHUB_EVENT_NAME: "deployment",
+      GITHUB_EVENT_PATH: join(dir, "event.json"),
+      GITHUB_OUTPUT: join(dir, "output"),
+      GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
+      INPUT_TOKEN: token,
+      // Shipline's values reach the command as environment variables, never inside the command text.
+      INPUT_COMMAND: `node -e "fetch(process.env.SHOP + '/' + process.env.SHIPLINE_ENVIRONMENT + '/release?version=' + process.env.SHIPLINE_SHA, { method: 'POST' })"`,
+      "INPUT_HEALTH-URL": `${shop}/${environment}/health`,
+      "INPUT_VERSION-URL": `${shop}/${environment}/version`,
+      "INPUT_VERSION-FIELD": "sha",
+      "INPUT_ENVIRONMENT-URL": `https://${environment}.shop.example`,
+      INPUT_TIMEOUT: "10s",
+      "INPUT_PROBE-INTERVAL": "100ms",
+    };
+    const result = await run(process.execPath, [join(root, "actions/deploy/dist/index.js")], { env }).then(
+      () => "success",
+      () => "failure",
+    );
+    const outputs = readFileSync(join(dir, "output"), "utf8");
+    const probes = /failed-probes<<(\S+)\n(\d+)/.exec(outputs)?.[2] ?? "?";
+    rmSync(dir, { recursive: true, force: true });
+    say(`workflow "deploy" ran actions/deploy for deployment ${id}: ${shortSha(sha)} to ${environment} -> ${result} (version verified live, ${probes} failed probes)`);
   };
 }
 
@@ -89,16 +133,19 @@ function showDeployments(emulator: Emulator, sha: string): void {
 }
 
 async function main(): Promise<void> {
-  console.log(bold("Shipline demo: GitHub emulated on loopback, the real app, a local deploy workflow\n"));
+  console.log(bold("Shipline demo: GitHub emulated on loopback, the real app, the real deploy action\n"));
   const privateKey = generateAppKey();
   const webhookSecret = randomBytes(20).toString("hex");
   const emulator = await startEmulator({ webhookSecret, appId: APP_ID, privateKey });
   let app: RunningApp | undefined;
+  let closeShop = async () => {};
   try {
     app = await startApp(emulator, { appId: APP_ID, privateKey, webhookSecret });
     console.log(`${clock()} GitHub emulator at ${emulator.apiUrl}; app (dist/app.js) at ${app.webhookUrl}`);
     say(dim("a fresh app key was generated; the app authenticates with it and every webhook is signed"));
-    emulator.onWorkflowEvent("deployment", deployWorkflow(emulator));
+    const shop = await startShop();
+    closeShop = shop.close;
+    emulator.onWorkflowEvent("deployment", deployWorkflow(emulator, shop.url));
     const { scenario } = emulator;
     scenario.createRepo(REPO, { files: { "index.js": "console.log('shop')\n" } });
     scenario.setRole(REPO, "alice", "write");
@@ -193,6 +240,7 @@ async function main(): Promise<void> {
     console.log(`Done in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
   } finally {
     await app?.stop();
+    await closeShop();
     await emulator.close();
   }
 }

@@ -14,6 +14,9 @@ describe("parseDuration", () => {
     ["1d", 86_400_000],
     ["1d2h3m4s", 93_784_000],
     ["0m", 0],
+    ["200ms", 200],
+    ["1s500ms", 1_500],
+    ["30ms", 30],
     ["thirty", undefined],
     ["", undefined],
     ["30 m", undefined],
@@ -24,6 +27,7 @@ describe("parseDuration", () => {
   it.each([
     [5_400_000, "1h30m"],
     [0, "0s"],
+    [250, "250ms"],
     [93_784_000, "1d2h3m4s"],
   ])("formats %d as %s", (ms, text) => expect(formatDuration(ms)).toBe(text));
 });

@@ -71,7 +71,7 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
   };
   const statesOf = (id: number) => [...emulator.state.repo("acme", "web")!.deployments.get(id)!.statuses].reverse().map((s) => s.state);
 
-  async function runAction(inputs: Record<string, string>, deployment: { id: number; sha: string; ref: string; environment: string } | null) {
+  async function runAction(inputs: Record<string, string>, deployment: { id: number; sha: string; ref: string; environment: string } | null, entry = "actions/deploy/dist/index.js") {
     const dir = mkdtempSync(join(tmpdir(), "shipline-action-"));
     const files = { event: join(dir, "event.json"), output: join(dir, "output"), summary: join(dir, "summary.md") };
     writeFileSync(files.event, JSON.stringify(deployment ? { deployment, repository: { full_name: REPO } } : {}));
@@ -92,7 +92,7 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
       "INPUT_PROBE-INTERVAL": "1s",
     };
     for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-    const result = await promisify(execFile)(process.execPath, [join(root, "actions/deploy/dist/index.js")], { env, timeout: 60_000 }).then(
+    const result = await promisify(execFile)(process.execPath, [join(root, entry)], { env, timeout: 60_000 }).then(
       (r) => ({ code: 0, stdout: r.stdout }),
       (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
     );
@@ -208,6 +208,21 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
     expect(run.stdout).toContain("Input `health-url`: expected an http(s) URL; got \"ftp://x\". Set it in the step's `with:`.");
     expect(run.stdout).toContain("Input `timeout`: expected a duration like `5m` (s, m, h, d); got \"soon\".");
     expect(statesOf(d.id)).toEqual([]);
+  });
+
+  it("runs the same deploy through the umbrella action at the repository root (`run: deploy`)", async () => {
+    const manifest = parseYaml(readFileSync(join(root, "action.yml"), "utf8")) as { inputs: Record<string, { default?: string }>; runs: { using: string; main: string } };
+    expect(Object.keys(manifest.inputs).sort()).toEqual(["run", ...Object.keys(deployInputs.shape)].sort());
+    for (const [name, value] of Object.entries(deployDefaults)) expect(manifest.inputs[name]!.default).toBe(value);
+    expect(manifest.runs).toEqual({ using: "node24", main: "actions/umbrella/dist/index.js" });
+    const d = newDeployment();
+    const run = await runAction({ run: "deploy", command: deployCommand(), "version-url": `${base}/version`, "version-field": "build.sha" }, d, manifest.runs.main);
+    expect(run.code).toBe(0);
+    expect(run.outputs.status).toBe("success");
+    expect(statesOf(d.id)).toEqual(["in_progress", "success"]);
+    const bogus = await runAction({ run: "teleport", command: "true" }, newDeployment(), manifest.runs.main);
+    expect(bogus.code).toBe(1);
+    expect(bogus.stdout).toContain("Input `run`: expected one of `deploy`; got \"teleport\".");
   });
 
   it("masks the token", async () => {
