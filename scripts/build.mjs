@@ -52,6 +52,23 @@ const lazyUndici = {
     }));
   },
 };
+// Shipline's actions call only octokit.request and octokit.graphql (shared/github.ts), so the
+// REST method table @actions/github attaches (83 KB, parsed at every start) is left out; a
+// use of octokit.rest fails loudly instead of silently.
+const noRestMethods = {
+  name: "no-rest-methods",
+  setup(b) {
+    b.onResolve({ filter: /^@octokit\/plugin-rest-endpoint-methods$/ }, () => ({ path: "rest", namespace: "no-rest-methods" }));
+    b.onLoad({ filter: /.*/, namespace: "no-rest-methods" }, () => ({
+      loader: "js",
+      contents: [
+        "const fail = () => { throw new Error('octokit.rest is not bundled in Shipline actions: use octokit.request'); };",
+        "const methods = () => ({ rest: new Proxy({}, { get: fail }) });",
+        "export const restEndpointMethods = methods; export const legacyRestEndpointMethods = methods;",
+      ].join("\n"),
+    }));
+  },
+};
 if (actions.length > 0) {
   await build({ ...common, entryPoints: ["undici"], outfile: join(outRoot, "actions/lib/undici.cjs"), format: "cjs", target: "node20", legalComments: "none", sourcemap: false });
 }
@@ -62,7 +79,7 @@ for (const name of actions) {
     outfile: join(outRoot, "actions", name, "dist/index.js"),
     target: "node20",
     banner: { js: `${banner.js} const __shiplineUndiciPath = new URL("../../lib/undici.cjs", import.meta.url).pathname;` },
-    plugins: [lazyUndici],
+    plugins: [lazyUndici, noRestMethods],
     legalComments: "none",
   });
 }
