@@ -2,7 +2,7 @@ import type { components } from "@octokit/openapi-types";
 
 // The description types ids as `number | bigint`; GitHub's ids fit in a double for decades.
 export type Deployment = Omit<components["schemas"]["deployment"], "id"> & { id: number };
-export type CheckRun = components["schemas"]["check-run"];
+export type CheckRun = Omit<components["schemas"]["check-run"], "id"> & { id: number };
 
 /**
  * The one method Shipline needs from an Octokit: Probot's, @actions/github's and
@@ -25,10 +25,22 @@ export interface CheckRunAction {
   identifier: string;
 }
 
+/** A line-level note on a check run; GitHub takes at most 50 per request. */
+export interface CheckRunAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: "notice" | "warning" | "failure";
+  message: string;
+  title?: string;
+  raw_details?: string;
+}
+
 export interface CheckRunOutput {
   title: string;
   summary: string;
   text?: string;
+  annotations?: CheckRunAnnotation[];
 }
 
 export interface NewCheckRun {

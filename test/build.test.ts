@@ -35,6 +35,10 @@ describe("committed build outputs are fresh", () => {
     expect(readFileSync(join(out, "actions/lib/undici.cjs"), "utf8")).toBe(readFileSync(join(root, "actions/lib/undici.cjs"), "utf8"));
   });
 
+  it("action.yml at the root matches the routed actions' own action.yml files", () => {
+    expect(readFileSync(join(out, "action.yml"), "utf8")).toBe(readFileSync(join(root, "action.yml"), "utf8"));
+  });
+
   it("builds the app bundle that `npm start` runs", () => {
     expect(readFileSync(join(out, "dist/app.js"), "utf8")).toContain("Shipline cannot start");
   });

@@ -1,14 +1,14 @@
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployDefaults, deployInputs } from "../../actions/deploy/inputs.js";
+import { testInputs } from "../../actions/test/inputs.js";
 import { startEmulator, type Emulator } from "../emulator/index.js";
+import { runActionBundle } from "../helpers/action-runner.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const REPO = "acme/web";
@@ -71,39 +71,15 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
   };
   const statesOf = (id: number) => [...emulator.state.repo("acme", "web")!.deployments.get(id)!.statuses].reverse().map((s) => s.state);
 
-  async function runAction(inputs: Record<string, string>, deployment: { id: number; sha: string; ref: string; environment: string } | null, entry = "actions/deploy/dist/index.js") {
-    const dir = mkdtempSync(join(tmpdir(), "shipline-action-"));
-    const files = { event: join(dir, "event.json"), output: join(dir, "output"), summary: join(dir, "summary.md") };
-    writeFileSync(files.event, JSON.stringify(deployment ? { deployment, repository: { full_name: REPO } } : {}));
-    writeFileSync(files.output, "");
-    writeFileSync(files.summary, "");
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "",
-      GITHUB_API_URL: emulator.apiUrl,
-      GITHUB_SERVER_URL: `http://${emulator.host}`,
-      GITHUB_REPOSITORY: REPO,
-      GITHUB_RUN_ID: "4242",
-      GITHUB_EVENT_NAME: "deployment",
-      GITHUB_EVENT_PATH: files.event,
-      GITHUB_OUTPUT: files.output,
-      GITHUB_STEP_SUMMARY: files.summary,
-      "INPUT_TOKEN": token,
-      "INPUT_TIMEOUT": "3s",
-      "INPUT_PROBE-INTERVAL": "1s",
-    };
-    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-    const result = await promisify(execFile)(process.execPath, [join(root, entry)], { env, timeout: 60_000 }).then(
-      (r) => ({ code: 0, stdout: r.stdout }),
-      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
-    );
-    // GITHUB_OUTPUT uses the heredoc form: name<<delimiter / value / delimiter.
-    const outputs: Record<string, string> = {};
-    const text = readFileSync(files.output, "utf8");
-    for (const m of text.matchAll(/^(.+?)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
-    const summary = readFileSync(files.summary, "utf8");
-    rmSync(dir, { recursive: true, force: true });
-    return { ...result, outputs, summary };
-  }
+  const runAction = (inputs: Record<string, string>, deployment: { id: number; sha: string; ref: string; environment: string } | null, entry = "actions/deploy/dist/index.js") =>
+    runActionBundle({
+      emulator,
+      entry,
+      repository: REPO,
+      token,
+      inputs: { timeout: "3s", "probe-interval": "1s", ...inputs },
+      event: deployment ? { deployment, repository: { full_name: REPO } } : {},
+    });
 
   const setVersion = `node -e "fetch('${"BASE"}/admin?version=' + process.env.SHIPLINE_SHA, { method: 'POST' })"`;
   const deployCommand = () => setVersion.replace("BASE", base);
@@ -212,7 +188,7 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
 
   it("runs the same deploy through the umbrella action at the repository root (`run: deploy`)", async () => {
     const manifest = parseYaml(readFileSync(join(root, "action.yml"), "utf8")) as { inputs: Record<string, { default?: string }>; runs: { using: string; main: string } };
-    expect(Object.keys(manifest.inputs).sort()).toEqual(["run", ...Object.keys(deployInputs.shape)].sort());
+    expect(Object.keys(manifest.inputs).sort()).toEqual([...new Set(["run", ...Object.keys(deployInputs.shape), ...Object.keys(testInputs.shape)])].sort());
     for (const [name, value] of Object.entries(deployDefaults)) expect(manifest.inputs[name]!.default).toBe(value);
     expect(manifest.runs).toEqual({ using: "node24", main: "actions/umbrella/dist/index.js" });
     const d = newDeployment();
@@ -222,7 +198,7 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
     expect(statesOf(d.id)).toEqual(["in_progress", "success"]);
     const bogus = await runAction({ run: "teleport", command: "true" }, newDeployment(), manifest.runs.main);
     expect(bogus.code).toBe(1);
-    expect(bogus.stdout).toContain("Input `run`: expected one of `deploy`; got \"teleport\".");
+    expect(bogus.stdout).toContain("Input `run`: expected one of `deploy`, `test`; got \"teleport\".");
   });
 
   it("masks the token", async () => {

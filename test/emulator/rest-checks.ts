@@ -50,6 +50,7 @@ export function checkHandlers(ctx: EmulatorContext): Record<string, Handler> {
         completed_at: status === "completed" ? (body.completed_at ?? now) : null,
         output: { title: body.output?.title ?? null, summary: body.output?.summary ?? null, text: body.output?.text ?? null },
         actions: body.actions ?? [],
+        annotations: [...(body.output?.annotations ?? [])],
         app: actorOf(ctx, req),
       };
       repo.checkRuns.set(run.id, run);
@@ -75,6 +76,7 @@ export function checkHandlers(ctx: EmulatorContext): Record<string, Handler> {
       if (run.status === "completed" && !run.completed_at) run.completed_at = body.completed_at ?? state.timestamp();
       if (body.output) run.output = { title: body.output.title ?? run.output.title, summary: body.output.summary ?? run.output.summary, text: body.output.text ?? run.output.text };
       if (body.actions) run.actions = body.actions;
+      if (body.output?.annotations) run.annotations.push(...body.output.annotations);
       if (!wasCompleted && run.status === "completed") notify("check_run.completed", repo, { check_run: shapes.checkRun(repo, run) }, actorOf(ctx, req));
       return { status: 200, json: shapes.checkRun(repo, run) };
     },

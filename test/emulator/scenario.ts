@@ -169,7 +169,7 @@ export class Scenario {
   check(fullName: string, sha: string, name: string, conclusion: "success" | "failure" | null): void {
     const repo = this.repo(fullName);
     const now = this.state.timestamp();
-    const run = { id: this.state.id(), name, head_sha: sha, status: conclusion ? "completed" : "in_progress", conclusion, external_id: null, details_url: null, started_at: now, completed_at: conclusion ? now : null, output: { title: name, summary: "", text: null }, actions: [], app: this.state.account("github-actions[bot]") };
+    const run = { id: this.state.id(), name, head_sha: sha, status: conclusion ? "completed" : "in_progress", conclusion, external_id: null, details_url: null, started_at: now, completed_at: conclusion ? now : null, output: { title: name, summary: "", text: null }, actions: [], annotations: [], app: this.state.account("github-actions[bot]") };
     repo.checkRuns.set(run.id, run);
   }
 

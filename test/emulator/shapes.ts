@@ -147,7 +147,7 @@ export class Shapes {
       conclusion: run.conclusion as Schemas["check-run"]["conclusion"],
       started_at: run.started_at,
       completed_at: run.completed_at,
-      output: { ...base.output, ...run.output, annotations_count: 0, annotations_url: this.api(repo, `/check-runs/${run.id}/annotations`) },
+      output: { ...base.output, ...run.output, annotations_count: run.annotations.length, annotations_url: this.api(repo, `/check-runs/${run.id}/annotations`) },
       app: { ...base.app, slug: run.app.login.replace(/\[bot\]$/, ""), name: run.app.login },
       url: this.api(repo, `/check-runs/${run.id}`),
       html_url: this.web(repo, `/runs/${run.id}`),

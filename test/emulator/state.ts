@@ -65,6 +65,8 @@ export interface CheckRun {
   completed_at: string | null;
   output: { title: string | null; summary: string | null; text: string | null };
   actions: Array<{ label: string; description: string; identifier: string }>;
+  /** Annotations, appended by every create or update that carries some (GitHub's rule). */
+  annotations: Array<{ path: string; start_line: number; end_line: number; annotation_level: string; message: string; title?: string }>;
   app: Account;
 }
 

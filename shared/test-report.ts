@@ -1,0 +1,57 @@
+import type { CheckRunAnnotation, GitHubGateway, NewCheckRun } from "./github.js";
+import type { TestCaseResult, Totals } from "./junit.js";
+import { escapeMarkdown } from "./markdown.js";
+
+/** GitHub's limit of annotations per create or update request. */
+export const ANNOTATIONS_PER_REQUEST = 50;
+
+export function annotationsOf(results: readonly TestCaseResult[]): CheckRunAnnotation[] {
+  return results
+    .filter((r) => (r.status === "failed" || r.status === "error") && r.file && r.line)
+    .map((r) => ({
+      path: r.file!,
+      start_line: r.line!,
+      end_line: r.line!,
+      annotation_level: "failure" as const,
+      title: `${r.classname ? `${r.classname}: ` : ""}${r.name}`.slice(0, 255),
+      message: (r.message || "failed").slice(0, 4_000),
+      ...(r.details ? { raw_details: r.details.slice(0, 60_000) } : {}),
+    }));
+}
+
+export function headline(t: Totals): string {
+  return `${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ""}`;
+}
+
+export function reportSummary(t: Totals, results: readonly TestCaseResult[], reports: readonly string[]): string {
+  const failed = results.filter((r) => r.status === "failed" || r.status === "error");
+  return [
+    `| Total | Passed | Failed | Skipped | Reports |`,
+    `|---|---|---|---|---|`,
+    `| ${t.total} | ${t.passed} | ${t.failed} | ${t.skipped} | ${reports.length} |`,
+    "",
+    ...(failed.length
+      ? ["**Failed**", "", ...failed.slice(0, 100).map((r) => `- ${escapeMarkdown(`${r.suite ? `${r.suite} › ` : ""}${r.name}`)}${r.file ? ` (\`${r.file}:${r.line}\`)` : ""}: ${escapeMarkdown(r.message, 300)}`), ...(failed.length > 100 ? [`- … and ${failed.length - 100} more`] : [])]
+      : []),
+  ].join("\n");
+}
+
+/**
+ * One check run with the totals and every located failure as an annotation: the first 50
+ * with the create, the rest in updates of 50 (GitHub appends them).
+ */
+export async function publishTestCheckRun(github: GitHubGateway, run: { name: string; sha: string; totals: Totals; summary: string; annotations: CheckRunAnnotation[] }): Promise<number> {
+  const output = { title: headline(run.totals), summary: run.summary };
+  const batches: CheckRunAnnotation[][] = [];
+  for (let i = 0; i < run.annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(run.annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+  const checkRun: NewCheckRun = {
+    name: run.name,
+    head_sha: run.sha,
+    status: "completed",
+    conclusion: run.totals.failed > 0 ? "failure" : run.totals.total === 0 ? "neutral" : "success",
+    output: { ...output, ...(batches[0] ? { annotations: batches[0] } : {}) },
+  };
+  const created = await github.createCheckRun(checkRun);
+  for (const batch of batches.slice(1)) await github.updateCheckRun(created.id, { output: { ...output, annotations: batch } });
+  return created.id;
+}
