@@ -71,6 +71,9 @@ const noRestMethods = {
 };
 if (actions.length > 0) {
   await build({ ...common, entryPoints: ["undici"], outfile: join(outRoot, "actions/lib/undici.cjs"), format: "cjs", target: "node20", legalComments: "none", sourcemap: false });
+  // The artifact client (1.7 MB with Azure's storage SDK) is imported by the build action only
+  // on a runner that offers the artifact service.
+  await build({ ...common, entryPoints: ["@actions/artifact"], outfile: join(outRoot, "actions/lib/artifact.mjs"), target: "node20", banner, legalComments: "none", sourcemap: false, logLevel: "error" });
 }
 for (const name of actions) {
   await build({

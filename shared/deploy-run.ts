@@ -32,6 +32,8 @@ export interface DeployInputs {
   probeIntervalMs: number;
   /** Fail the deployment when more probes than this failed; null: report only. */
   maxFailedProbes: number | null;
+  /** The package to deploy: its digest must be the one that was built and tested. */
+  artifact: { path: string; digest: string; expectedDigest: string | null } | null;
 }
 
 export type DeployStatus = "success" | "failure";
@@ -92,7 +94,8 @@ export async function runDeploy(deps: DeployDeps, inputs: DeployInputs): Promise
     }
   })();
 
-  const env = {
+  const env: Record<string, string> = {
+    ...(inputs.artifact ? { SHIPLINE_ARTIFACT: inputs.artifact.path } : {}),
     SHIPLINE_SHA: deployment.sha,
     SHIPLINE_ENVIRONMENT: deployment.environment,
     SHIPLINE_DEPLOYMENT_ID: String(deployment.id),
@@ -100,8 +103,14 @@ export async function runDeploy(deps: DeployDeps, inputs: DeployInputs): Promise
     SHIPLINE_VERSION: inputs.expectedVersion,
   };
   let reason = "";
-  const exitCode = await deps.run(inputs.command, env);
-  if (exitCode !== 0) reason = `the deploy command exited with ${exitCode}`;
+  const artifact = inputs.artifact;
+  if (artifact?.expectedDigest && artifact.digest !== artifact.expectedDigest) {
+    // Build once, promote the same artifact: anything else is not deployed at all.
+    reason = `the artifact's digest is ${artifact.digest}, not the ${artifact.expectedDigest} that was built and tested`;
+  } else {
+    const exitCode = await deps.run(inputs.command, env);
+    if (exitCode !== 0) reason = `the deploy command exited with ${exitCode}`;
+  }
 
   const deadline = deps.now() + inputs.timeoutMs;
   if (!reason && inputs.healthUrl) {

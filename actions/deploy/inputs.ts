@@ -15,6 +15,8 @@ export const deployInputs = z.object({
   timeout: z.prefault(duration("5m"), "5m"),
   "probe-interval": z.prefault(duration("1s"), "1s"),
   "max-failed-probes": z.optional(wholeNumber),
+  artifact: z.optional(z.string()),
+  digest: z.optional(z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/, { error: "a digest like `sha256:<64 hex>` (the build action's `digest` output)" }))),
 });
 
 /** Defaults as action.yml writes them, for the test that compares the two. */

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import * as core from "@actions/core";
 import { exec } from "@actions/exec";
 import { getOctokit } from "@actions/github";
+import { digestOf } from "../../shared/build-package.js";
 import { runDeploy, type DeployDeps, type DeployResult } from "../../shared/deploy-run.js";
 import { GitHubGateway } from "../../shared/github.js";
 import { shortSha } from "../../shared/markdown.js";
@@ -13,6 +14,22 @@ interface DeploymentRef {
   sha: string;
   ref: string;
   environment: string;
+  payload?: unknown;
+}
+
+/** The digest Shipline put in the deployment's payload (`shipline.digest`), if any. */
+function payloadDigest(payload: unknown): string | null {
+  const value = typeof payload === "string" ? safeJson(payload) : payload;
+  const digest = (value as { shipline?: { digest?: unknown } } | null)?.shipline?.digest;
+  return typeof digest === "string" ? digest : null;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** The deployment this job runs: the `deployment` event's, or the one named by `deployment-id`. */
@@ -87,6 +104,9 @@ export async function run(): Promise<void> {
       timeoutMs: inputs.timeout,
       probeIntervalMs: inputs["probe-interval"],
       maxFailedProbes: inputs["max-failed-probes"] ?? null,
+      artifact: inputs.artifact
+        ? { path: inputs.artifact, digest: digestOf(readFileSync(inputs.artifact)), expectedDigest: inputs.digest ?? payloadDigest(deployment.payload) }
+        : null,
     });
 
     core.setOutput("status", result.status);
