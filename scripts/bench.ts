@@ -146,7 +146,7 @@ function actionFigures(): void {
     return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
   };
   const bare = time(["-e", "0"]);
-  record("node -e 0 (bare Node start, median of 10)", `${bare.toFixed(0)} ms`, "~83 ms here");
+  record("node -e 0 (bare Node start, median of 10)", `${bare.toFixed(0)} ms`, "~83 ms on the reference machine");
   for (const name of actions) {
     const file = join(root, "actions", name, "dist/index.js");
     record(`actions/${name}: bundle size`, `${(statSync(file).size / 1024).toFixed(0)} KB`, "< 500 KB");
