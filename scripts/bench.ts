@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { Agent, request } from "node:http";
 import { Probot, ProbotOctokit } from "probot";
 import shipline from "../app/index.js";
-import { generateAppKey, startApp } from "../test/emulator/app-process.js";
-import { startEmulator, type Emulator } from "../test/emulator/index.js";
+import { generateAppKey, startLoop } from "../test/emulator/app-process.js";
+import type { Emulator } from "../test/emulator/index.js";
 import { projectRoot } from "../test/emulator/root.js";
 
 const rows: Array<[string, string, string]> = [];
@@ -26,10 +26,7 @@ async function appRequests(emulator: Emulator, act: () => void): Promise<number>
 
 async function requestFigures(): Promise<void> {
   console.log("Requests to GitHub per flow (installation token aside), measured in the emulator");
-  const privateKey = generateAppKey();
-  const secret = randomBytes(16).toString("hex");
-  const emulator = await startEmulator({ webhookSecret: secret, appId: 7, privateKey });
-  const app = await startApp(emulator, { appId: 7, privateKey, webhookSecret: secret });
+  const { emulator, app } = await startLoop({ appId: 7, webhookSecret: randomBytes(16).toString("hex") });
   try {
     const { scenario } = emulator;
     scenario.createRepo("bench/configured", { files: { ".github/shipline.yml": "stages:\n  - environment: staging\n    auto: true\n  - environment: production\n    production: true\n" } });
@@ -86,10 +83,8 @@ async function inProcessThroughput(): Promise<void> {
 }
 
 async function httpThroughput(): Promise<void> {
-  const privateKey = generateAppKey();
   const secret = "bench-secret";
-  const emulator = await startEmulator({ webhookSecret: secret, appId: 9, privateKey });
-  const app = await startApp(emulator, { appId: 9, privateKey, webhookSecret: secret });
+  const { emulator, app } = await startLoop({ appId: 9, webhookSecret: secret });
   const signature = `sha256=${createHmac("sha256", secret).update(tagPush).digest("hex")}`;
   const url = new URL(app.webhookUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });

@@ -79,13 +79,7 @@ describe("actions/build and the digest that deploy checks", () => {
 
   it("deploys the artifact whose digest matches, and refuses one that does not without running anything", async () => {
     const commit = emulator.scenario.push(REPO, { message: "release", author: "alice" });
-    const repo = emulator.state.repo("acme", "pkg")!;
-    const deployment = (digest: string) => {
-      const id = emulator.state.id();
-      const now = emulator.state.timestamp();
-      repo.deployments.set(id, { id, sha: commit.sha, ref: commit.sha, task: "deploy", environment: "production", original_environment: "production", payload: { shipline: { digest } }, description: "", production_environment: true, transient_environment: false, creator: emulator.state.account("shipline[bot]"), created_at: now, updated_at: now, statuses: [] });
-      return { id, sha: commit.sha, ref: commit.sha, environment: "production", payload: { shipline: { digest } } };
-    };
+    const deployment = (digest: string) => emulator.scenario.createDeployment(REPO, { sha: commit.sha, environment: "production", payload: { shipline: { digest } } });
     const marker = join(workspace, "deployed.txt");
     const deploy = (d: ReturnType<typeof deployment>) =>
       runActionBundle({ emulator, entry: "actions/deploy/dist/index.js", repository: REPO, token, event: { deployment: d }, inputs: { command: `echo "$SHIPLINE_ARTIFACT" > ${marker}`, artifact: first.outputs.artifact!, timeout: "2s" } });

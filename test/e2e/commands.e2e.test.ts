@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateAppKey, startApp, type RunningApp } from "../emulator/app-process.js";
-import { startEmulator, type Emulator } from "../emulator/index.js";
+import type { RunningApp } from "../emulator/app-process.js";
+import type { Emulator } from "../emulator/index.js";
+import { expectContractKept, startLoop } from "../helpers/loop.js";
 
 const SECRET = "e2e-commands-secret";
 const APP_ID = 4343;
@@ -33,9 +34,7 @@ describe("PR commands and buttons against the emulator", () => {
   const deployments = () => [...emulator.scenario.repo(REPO).deployments.values()];
 
   beforeAll(async () => {
-    const privateKey = generateAppKey();
-    emulator = await startEmulator({ webhookSecret: SECRET, appId: APP_ID, privateKey });
-    app = await startApp(emulator, { appId: APP_ID, privateKey, webhookSecret: SECRET });
+    ({ emulator, app } = await startLoop({ webhookSecret: SECRET, appId: APP_ID }));
     emulator.onWorkflowEvent("deployment", succeed);
     const { scenario } = emulator;
     scenario.createRepo(REPO, { files: { ".github/shipline.yml": CONFIG } });
@@ -48,8 +47,7 @@ describe("PR commands and buttons against the emulator", () => {
   }, 30_000);
 
   afterAll(async () => {
-    expect(emulator.requests.filter((r) => r.rejectedByDescription)).toEqual([]);
-    expect(emulator.requests.filter((r) => r.invalidResponse)).toEqual([]);
+    expectContractKept(emulator);
     await app?.stop();
     await emulator?.close();
   });

@@ -10,6 +10,7 @@ import { testInputs } from "../../actions/test/inputs.js";
 import { buildInputs } from "../../actions/build/inputs.js";
 import { startEmulator, type Emulator } from "../emulator/index.js";
 import { runActionBundle } from "../helpers/action-runner.js";
+import { expectContractKept } from "../helpers/loop.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const REPO = "acme/web";
@@ -56,20 +57,14 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
     base = `http://127.0.0.1:${(service.server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
-    expect(emulator.requests.filter((r) => r.rejectedByDescription || r.invalidResponse)).toEqual([]);
+    expectContractKept(emulator);
     await emulator.close();
     await new Promise<void>((resolve) => service.server.close(() => resolve()));
   });
 
   /** A deployment of a new commit, as Shipline would have created it. */
-  const newDeployment = (environment = "staging") => {
-    const commit = emulator.scenario.push(REPO, { message: `release ${Date.now()}`, author: "alice" });
-    const d = emulator.state.repo("acme", "web")!;
-    const id = emulator.state.id();
-    const now = emulator.state.timestamp();
-    d.deployments.set(id, { id, sha: commit.sha, ref: commit.sha, task: "deploy", environment, original_environment: environment, payload: {}, description: "", production_environment: false, transient_environment: false, creator: emulator.state.account("shipline[bot]"), created_at: now, updated_at: now, statuses: [] });
-    return { id, sha: commit.sha, ref: commit.sha, environment };
-  };
+  const newDeployment = (environment = "staging") =>
+    emulator.scenario.createDeployment(REPO, { sha: emulator.scenario.push(REPO, { message: `release ${Date.now()}`, author: "alice" }).sha, environment, production: false });
   const statesOf = (id: number) => [...emulator.state.repo("acme", "web")!.deployments.get(id)!.statuses].reverse().map((s) => s.state);
 
   const runAction = (inputs: Record<string, string>, deployment: { id: number; sha: string; ref: string; environment: string } | null, entry = "actions/deploy/dist/index.js") =>

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateAppKey, startApp, type RunningApp } from "../emulator/app-process.js";
-import { startEmulator, type Emulator } from "../emulator/index.js";
+import type { RunningApp } from "../emulator/app-process.js";
+import type { Emulator } from "../emulator/index.js";
+import { expectContractKept, startLoop } from "../helpers/loop.js";
 
 const SECRET = "e2e-webhook-secret";
 const APP_ID = 4242;
@@ -10,16 +11,11 @@ describe("the app against the emulator, over HTTP", () => {
   let app: RunningApp;
 
   beforeAll(async () => {
-    const privateKey = generateAppKey();
-    emulator = await startEmulator({ webhookSecret: SECRET, appId: APP_ID, privateKey });
-    app = await startApp(emulator, { appId: APP_ID, privateKey, webhookSecret: SECRET });
+    ({ emulator, app } = await startLoop({ webhookSecret: SECRET, appId: APP_ID }));
   }, 30_000);
 
   afterAll(async () => {
-    // The contract: every request the app made was one GitHub's description accepts.
-    expect(emulator.requests.filter((r) => r.rejectedByDescription)).toEqual([]);
-    // And the emulator answered in the description's shapes throughout.
-    expect(emulator.requests.filter((r) => r.invalidResponse)).toEqual([]);
+    expectContractKept(emulator);
     await app?.stop();
     await emulator?.close();
   });

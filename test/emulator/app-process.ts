@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:net";
-import type { Emulator } from "./index.js";
+import { startEmulator, type Emulator } from "./index.js";
 
 import { join } from "node:path";
 import { projectRoot } from "./root.js";
@@ -79,4 +79,12 @@ export async function startApp(emulator: Emulator, options: { appId: number; pri
       await exited;
     },
   };
+}
+
+/** The whole loop on loopback: a fresh app key, the emulator, and dist/app.js wired together. */
+export async function startLoop(options: { appId: number; webhookSecret: string; logLevel?: string }): Promise<{ emulator: Emulator; app: RunningApp; privateKey: string }> {
+  const privateKey = generateAppKey();
+  const emulator = await startEmulator({ webhookSecret: options.webhookSecret, appId: options.appId, privateKey });
+  const app = await startApp(emulator, { appId: options.appId, privateKey, webhookSecret: options.webhookSecret, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  return { emulator, app, privateKey };
 }

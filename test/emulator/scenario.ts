@@ -179,6 +179,16 @@ export class Scenario {
     repo.statuses.push({ id: this.state.id(), sha, state, context, description: null, target_url: null, creator: this.state.account("ci-bot[bot]"), created_at: this.state.timestamp() });
   }
 
+  /** A deployment as the app would have created it (no webhook): for workflow and action tests. */
+  createDeployment(fullName: string, options: { sha: string; environment: string; payload?: Record<string, unknown>; production?: boolean }) {
+    const repo = this.repo(fullName);
+    const id = this.state.id();
+    const now = this.state.timestamp();
+    const production = options.production ?? options.environment === "production";
+    repo.deployments.set(id, { id, sha: options.sha, ref: options.sha, task: "deploy", environment: options.environment, original_environment: options.environment, payload: options.payload ?? {}, description: "", production_environment: production, transient_environment: false, creator: this.state.account("shipline[bot]"), created_at: now, updated_at: now, statuses: [] });
+    return { id, sha: options.sha, ref: options.sha, environment: options.environment, payload: options.payload ?? {} };
+  }
+
   /** A comment on a pull request by `user`, delivered as `issue_comment.created`. */
   comment(fullName: string, number: number, options: { user: string; body: string }): Delivery {
     const repo = this.repo(fullName);
