@@ -21,7 +21,7 @@ export const FACTS_QUERY = /* GraphQL */ `
           databaseId commitOid environment task payload createdAt
           creator { login }
           latestStatus { state environmentUrl logUrl createdAt }
-          statuses(first: 20) { nodes { state } }
+          statuses(first: 20) { nodes { state createdAt } }
         }
       }
       pullRequest(number: $number) @include(if: $withPull) {
@@ -57,7 +57,7 @@ const response = z.object({
           createdAt: z.string(),
           creator: login,
           latestStatus: z.object({ state: z.string(), environmentUrl: z.string().nullable(), logUrl: z.string().nullable(), createdAt: z.string() }).nullable(),
-          statuses: z.object({ nodes: z.array(z.object({ state: z.string() })) }).nullable(),
+          statuses: z.object({ nodes: z.array(z.object({ state: z.string(), createdAt: z.string().optional() })) }).nullable(),
         }),
       ),
     }),
@@ -97,6 +97,8 @@ export interface DeploymentFact {
   /** The latest status, lower case as the REST API writes it; `queued` when there is none yet. */
   state: string;
   everSucceeded: boolean;
+  /** When it first reported `success`: where soak time starts. */
+  successAt: string | null;
   environmentUrl: string | null;
   logUrl: string | null;
 }
@@ -166,6 +168,8 @@ export function parseFacts(data: unknown): RepoFacts {
         creator: d.creator?.login ?? "ghost",
         state: d.latestStatus?.state.toLowerCase() ?? "queued",
         everSucceeded: (d.statuses?.nodes ?? []).some((s) => s.state === "SUCCESS") || d.latestStatus?.state === "SUCCESS",
+        successAt:
+          (d.statuses?.nodes ?? []).find((s) => s.state === "SUCCESS")?.createdAt ?? (d.latestStatus?.state === "SUCCESS" ? d.latestStatus.createdAt : null),
         environmentUrl: d.latestStatus?.environmentUrl ?? null,
         logUrl: d.latestStatus?.logUrl ?? null,
       }))

@@ -203,6 +203,37 @@ export class GitHubGateway {
     return this.call("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { check_run_id: checkRunId, ...checkRun });
   }
 
+  /** Every check run on a commit (all runs, not only the latest of each name: the gate picks). */
+  async checkRunsOn(sha: string): Promise<Array<{ id: number; name: string; status: string; conclusion: string | null; details_url: string | null }>> {
+    const data = await this.call<{ check_runs: Array<{ id: number; name: string; status: string; conclusion: string | null; details_url: string | null }> }>(
+      "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+      { ref: sha, filter: "all", per_page: 100 },
+    );
+    return data.check_runs;
+  }
+
+  /** Commit statuses on a commit, newest first. */
+  commitStatuses(sha: string): Promise<Array<{ id: number; context: string; state: string }>> {
+    return this.call("GET /repos/{owner}/{repo}/commits/{ref}/statuses", { ref: sha, per_page: 100 });
+  }
+
+  /** Answers a custom deployment protection rule: a state decides, a comment alone reports progress. */
+  reviewProtectionRule(runId: number, body: { environment_name: string; comment: string; state?: "approved" | "rejected" }) {
+    return this.call("POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule", { run_id: runId, ...body });
+  }
+
+  /** Workflow runs of a commit still waiting (on reviewers or protection rules). */
+  async waitingRuns(sha: string): Promise<Array<{ id: number }>> {
+    const data = await this.call<{ workflow_runs: Array<{ id: number }> }>("GET /repos/{owner}/{repo}/actions/runs", { head_sha: sha, status: "waiting", per_page: 20 });
+    return data.workflow_runs;
+  }
+
+  /** The environments a waiting run waits on. */
+  async pendingEnvironments(runId: number): Promise<string[]> {
+    const data = await this.call<Array<{ environment: { name?: string } }>>("GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments", { run_id: runId });
+    return data.map((d) => d.environment.name ?? "").filter(Boolean);
+  }
+
   createCheckRun(checkRun: NewCheckRun): Promise<CheckRun> {
     return this.call<CheckRun>("POST /repos/{owner}/{repo}/check-runs", { ...checkRun, request: NO_BLIND_RETRY });
   }

@@ -12,7 +12,7 @@ export function deploymentNode(d: { id: number; sha: string; environment: string
     createdAt: d.createdAt ?? "2026-11-23T08:00:00Z",
     creator: { login: "shipline[bot]" },
     latestStatus: state ? { state, environmentUrl: null, logUrl: d.logUrl ?? null, createdAt: d.createdAt ?? "2026-11-23T08:00:00Z" } : null,
-    statuses: { nodes: (d.statuses ?? (state ? [state] : [])).map((s) => ({ state: s })) },
+    statuses: { nodes: (d.statuses ?? (state ? [state] : [])).map((s) => ({ state: s, createdAt: d.createdAt ?? "2026-11-23T08:00:00Z" })) },
   };
 }
 

@@ -1,0 +1,75 @@
+import type { Context, Probot } from "probot";
+import { z } from "zod";
+import { FACTS_QUERY, parseFacts } from "../shared/facts.js";
+import { GitHubGateway } from "../shared/github.js";
+import { configFromText, extendsAnother, loadConfig } from "../shared/load-config.js";
+import { checksToWaitFor, decideProtection, type ProtectionRequest } from "../shared/protection.js";
+
+// The event's own fields, validated: its types lag behind GitHub (sha and ref are recent).
+const requested = z.object({
+  environment: z.string(),
+  deployment_callback_url: z.string().regex(/\/actions\/runs\/\d+\/deployment_protection_rule$/),
+  deployment: z.object({ sha: z.string().regex(/^[0-9a-f]{40}$/), creator: z.object({ login: z.string() }).nullable().optional(), payload: z.unknown().optional() }),
+});
+
+function shiplinePayload(payload: unknown): { actor?: string; override_freeze?: boolean } {
+  const value = typeof payload === "string" ? (() => { try { return JSON.parse(payload) as unknown; } catch { return null; } })() : payload;
+  const shipline = (value as { shipline?: unknown } | null)?.shipline;
+  return typeof shipline === "object" && shipline !== null ? (shipline as { actor?: string; override_freeze?: boolean }) : {};
+}
+
+async function evaluate(context: Context, github: GitHubGateway, request: ProtectionRequest): Promise<void> {
+  const repo = context.repo();
+  const facts = parseFacts(await github.facts(FACTS_QUERY, null));
+  const loaded = facts.configText !== null && !extendsAnother(facts.configText) ? configFromText(facts.configText) : await loadConfig(context.octokit, facts.configText !== null ? repo : { owner: repo.owner, repo: ".github" });
+  if (!loaded.ok) {
+    // Fail closed: a pipeline that cannot be read approves nothing.
+    const problems = loaded.problems.map((p) => `- ${p.path}: expected ${p.expected}; found ${p.found}.`).join("\n");
+    await github.reviewProtectionRule(request.runId, { environment_name: request.environment, state: "rejected", comment: `Shipline rejected: ${loaded.source} on the default branch is not valid (config_invalid).\n${problems}` });
+    return;
+  }
+  const [runs, statuses] = await Promise.all([github.checkRunsOn(request.sha), github.commitStatuses(request.sha)]);
+  const decision = decideProtection(request, loaded.config, facts, checksToWaitFor(runs, statuses, request.runId), new Date());
+  await github.reviewProtectionRule(request.runId, {
+    environment_name: request.environment,
+    comment: decision.comment.slice(0, 65_000),
+    ...(decision.state === "pending" ? {} : { state: decision.state }),
+  });
+  context.log.info({ environment: request.environment, sha: request.sha, state: decision.state }, "protection rule answered");
+}
+
+/** deployment_protection_rule.requested -> approve, reject, or report and wait. */
+export async function onProtectionRule(context: Context<"deployment_protection_rule.requested">): Promise<void> {
+  const parsed = requested.safeParse(context.payload);
+  if (!parsed.success) return context.log.warn({ issues: parsed.error.issues }, "deployment_protection_rule without the fields Shipline needs: ignored");
+  const { environment, deployment_callback_url: url, deployment } = parsed.data;
+  const payload = shiplinePayload(deployment.payload);
+  const github = new GitHubGateway(context.octokit, context.repo());
+  await evaluate(context, github, {
+    environment,
+    sha: deployment.sha,
+    actor: payload.actor ?? deployment.creator?.login ?? context.payload.sender?.login ?? "unknown",
+    overrideFreeze: payload.override_freeze === true,
+    runId: Number(/\/actions\/runs\/(\d+)\//.exec(url)![1]),
+  });
+}
+
+/**
+ * A check finished: decide again for every run of that commit still waiting on Shipline.
+ * Nothing is remembered between events; the waiting runs are found through the API.
+ */
+export async function onCheckCompleted(context: Context<"check_run.completed">): Promise<void> {
+  const run = context.payload.check_run;
+  if (run.name === "Shipline") return;
+  const github = new GitHubGateway(context.octokit, context.repo());
+  for (const waiting of await github.waitingRuns(run.head_sha)) {
+    for (const environment of await github.pendingEnvironments(waiting.id)) {
+      await evaluate(context, github, { environment, sha: run.head_sha, actor: context.payload.sender.login, overrideFreeze: false, runId: waiting.id });
+    }
+  }
+}
+
+export function registerProtection(app: Probot): void {
+  app.on("deployment_protection_rule.requested", onProtectionRule);
+  app.on("check_run.completed", onCheckCompleted);
+}

@@ -1,0 +1,185 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { examplesOf, withInstallation } from "./helpers/examples.js";
+import { deploymentNode, factsData } from "./helpers/facts.js";
+import { github, mockInstallationToken, resetRequests, testProbot, type SeenRequest } from "./helpers/probot.js";
+
+const REPO = "/repos/Codertocat/Hello-World";
+const RUN = 4242;
+const CONFIG = "stages:\n  - environment: staging\n    auto: true\n    soak: 30m\n  - environment: production\n    production: true\n    checks: [test]\n";
+
+/**
+ * `deployment_protection_rule.requested` as GitHub's docs describe it, around the real
+ * `deployment` object of the @octokit/webhooks-examples deployment event.
+ */
+function protectionEvent(environment: string, shipline?: Record<string, unknown>) {
+  const example = withInstallation(examplesOf("deployment")[0]!);
+  const deployment = { ...example.deployment, environment, ...(shipline ? { payload: { shipline } } : {}) };
+  return {
+    action: "requested",
+    environment,
+    event: "deployment",
+    sha: deployment.sha,
+    ref: deployment.ref,
+    deployment_callback_url: `https://api.github.com${REPO}/actions/runs/${RUN}/deployment_protection_rule`,
+    deployment,
+    pull_requests: [],
+    repository: example.repository,
+    installation: example.installation,
+    sender: example.sender,
+  };
+}
+
+const SHA = examplesOf("deployment")[0]!.deployment.sha as string;
+
+/** By default the SHA has soaked in staging for days, so only the gate under test decides. */
+const soaked = [deploymentNode({ id: 3, sha: SHA, environment: "staging", statuses: ["SUCCESS"], createdAt: "2026-11-20T08:00:00Z" })];
+
+function mockFacts(extra: Parameters<typeof factsData>[0] = {}) {
+  mockInstallationToken();
+  github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, deployments: soaked, ...extra }) });
+}
+
+function mockChecks(runs: Array<Record<string, unknown>>, statuses: Array<Record<string, unknown>> = []) {
+  github().get(`${REPO}/commits/${SHA}/check-runs`).query({ filter: "all", per_page: 100 }).reply(200, { total_count: runs.length, check_runs: runs });
+  github().get(`${REPO}/commits/${SHA}/statuses`).query({ per_page: 100 }).reply(200, statuses);
+}
+
+const review = () => github().post(`${REPO}/actions/runs/${RUN}/deployment_protection_rule`).reply(204);
+
+describe("Shipline as a custom deployment protection rule (app/protection.ts)", () => {
+  let seen: SeenRequest[];
+  beforeEach(() => {
+    seen = resetRequests();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const answer = () => seen.find((r) => r.path.endsWith("/deployment_protection_rule"))!.body as { environment_name: string; state?: string; comment: string };
+  const receive = (payload: unknown) => testProbot().receive({ id: "p1", name: "deployment_protection_rule", payload: payload as any });
+
+  it("approves production when the required check is green on the exact SHA, nothing is frozen or locked", async () => {
+    mockFacts();
+    mockChecks([
+      { id: 1, name: "test", status: "completed", conclusion: "success", details_url: "https://ci.example/1" },
+      // This run's own waiting deploy job is not a check to wait for.
+      { id: 2, name: "deploy", status: "waiting", conclusion: null, details_url: `https://github.com/Codertocat/Hello-World/actions/runs/${RUN}/job/9` },
+    ]);
+    review();
+    await receive(protectionEvent("production"));
+    expect(answer()).toMatchObject({ environment_name: "production", state: "approved" });
+    expect(answer().comment).toContain(`Shipline approved ${SHA.slice(0, 7)} for production: every gate passed.`);
+    expect(answer().comment).toContain("✅ checks: Required checks are green: `test`.");
+    expect(seen.map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
+      "POST /app/installations/1/access_tokens",
+      "POST /graphql",
+      `GET ${REPO}/commits/${SHA}/check-runs`,
+      `GET ${REPO}/commits/${SHA}/statuses`,
+      `POST ${REPO}/actions/runs/${RUN}/deployment_protection_rule`,
+    ]);
+  });
+
+  it("rejects when a required check failed, naming the gate", async () => {
+    mockFacts();
+    mockChecks([{ id: 1, name: "test", status: "completed", conclusion: "failure", details_url: null }]);
+    review();
+    await receive(protectionEvent("production"));
+    expect(answer()).toMatchObject({ state: "rejected" });
+    expect(answer().comment).toContain("the checks gate decided. Required checks failed: `test`.");
+  });
+
+  it("reports without deciding while a required check still runs (pending is not a rejection)", async () => {
+    mockFacts();
+    mockChecks([{ id: 1, name: "test", status: "in_progress", conclusion: null, details_url: null }]);
+    review();
+    await receive(protectionEvent("production"));
+    expect(answer().state).toBeUndefined();
+    expect(answer().comment).toContain("Shipline is waiting before production takes");
+    expect(answer().comment).toContain("Waiting for required checks (running: `test`).");
+  });
+
+  it("waits for the soak time of the previous stage, measured from its first success", async () => {
+    const tenMinutesAgo = new Date(Date.now() - 10 * 60_000).toISOString();
+    mockFacts({ deployments: [deploymentNode({ id: 5, sha: SHA, environment: "staging", statuses: ["IN_PROGRESS", "SUCCESS"], createdAt: tenMinutesAgo })] });
+    mockChecks([{ id: 1, name: "test", status: "completed", conclusion: "success", details_url: null }]);
+    review();
+    await receive(protectionEvent("production"));
+    expect(answer().state).toBeUndefined();
+    expect(answer().comment).toMatch(/⏳ soak: Soaking in staging: 2\dm\d*s? to go of 30m\./);
+  });
+
+  it("rejects a locked environment, and lets its holder's deployment through", async () => {
+    mockFacts({ locks: [{ environment: "production", holder: "carol", reason: "incident" }] });
+    mockChecks([{ id: 1, name: "test", status: "completed", conclusion: "success", details_url: null }]);
+    review();
+    await receive(protectionEvent("production", { actor: "bob" }));
+    expect(answer()).toMatchObject({ state: "rejected" });
+    expect(answer().comment).toContain("the lock gate decided. production is locked by carol since");
+    seen.length = 0;
+    mockFacts({ locks: [{ environment: "production", holder: "carol" }] });
+    mockChecks([{ id: 1, name: "test", status: "completed", conclusion: "success", details_url: null }]);
+    review();
+    await receive(protectionEvent("production", { actor: "carol" }));
+    expect(answer().state).toBe("approved");
+  });
+
+  it("rejects in a freeze window unless an admin's override is recorded in the payload", async () => {
+    // Saturday noon in Paris; only Date is faked, so the HTTP stack keeps its timers.
+    vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-11-28T11:00:00Z") });
+    const always = "stages:\n  - environment: production\n    checks: none\n    freeze:\n      - { from: fri 18:00, to: mon 08:00, timezone: Europe/Paris, reason: weekend }\n";
+    mockInstallationToken();
+    github().post("/graphql").reply(200, { data: factsData({ config: always }) });
+    mockChecks([]);
+    review();
+    await receive(protectionEvent("production"));
+    expect(answer()).toMatchObject({ state: "rejected" });
+    expect(answer().comment).toContain("the freeze gate decided. production is frozen (weekend) until Mon 08:00 Europe/Paris.");
+    seen.length = 0;
+    mockInstallationToken();
+    github().post("/graphql").reply(200, { data: factsData({ config: always }) });
+    mockChecks([]);
+    review();
+    await receive(protectionEvent("production", { override_freeze: true }));
+    expect(answer().state).toBe("approved");
+    expect(answer().comment).toContain("✅ freeze: production is frozen (weekend), overridden by an admin.");
+    vi.useRealTimers();
+  });
+
+  it("fails closed on a broken config: rejected with the problems", async () => {
+    mockInstallationToken();
+    github().post("/graphql").reply(200, { data: factsData({ config: "stages: nope\n" }) });
+    review();
+    await receive(protectionEvent("production"));
+    expect(answer()).toMatchObject({ state: "rejected" });
+    expect(answer().comment).toContain("(config_invalid)");
+  });
+
+  it("approves an environment that is not a Shipline stage: no gate applies", async () => {
+    mockFacts();
+    mockChecks([]);
+    review();
+    await receive(protectionEvent("preview-42"));
+    expect(answer()).toMatchObject({ state: "approved", comment: "Shipline: preview-42 is not a stage in .github/shipline.yml; no gate applies." });
+  });
+
+  it("decides again when a check completes, for each run of that commit still waiting", async () => {
+    const checkRun = withInstallation(examplesOf("check_run").find((e) => e.action === "completed")!);
+    const sha = checkRun.check_run.head_sha as string;
+    const repo = `/repos/${checkRun.repository.full_name}`;
+    mockInstallationToken(checkRun.installation.id);
+    github().get(`${repo}/actions/runs`).query({ head_sha: sha, status: "waiting", per_page: 20 }).reply(200, { total_count: 1, workflow_runs: [{ id: RUN }] });
+    github().get(`${repo}/actions/runs/${RUN}/pending_deployments`).reply(200, [{ environment: { id: 1, name: "production" }, wait_timer: 0, current_user_can_approve: false, reviewers: [] }]);
+    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, deployments: [deploymentNode({ id: 3, sha, environment: "staging", statuses: ["SUCCESS"], createdAt: "2026-11-20T08:00:00Z" })] }) });
+    github().get(`${repo}/commits/${sha}/check-runs`).query(true).reply(200, { total_count: 1, check_runs: [{ id: 1, name: "test", status: "completed", conclusion: "success", details_url: null }] });
+    github().get(`${repo}/commits/${sha}/statuses`).query(true).reply(200, []);
+    github().post(`${repo}/actions/runs/${RUN}/deployment_protection_rule`).reply(204);
+    await testProbot().receive({ id: "c1", name: "check_run", payload: checkRun as any });
+    expect(seen.at(-1)!.body).toMatchObject({ environment_name: "production", state: "approved" });
+  });
+
+  it("ignores Shipline's own check runs completing (no loop, no request)", async () => {
+    const checkRun = withInstallation(examplesOf("check_run").find((e) => e.action === "completed")!);
+    checkRun.check_run.name = "Shipline";
+    await testProbot().receive({ id: "c2", name: "check_run", payload: checkRun as any });
+    expect(seen).toEqual([]);
+  });
+});
