@@ -1,6 +1,7 @@
 import type { ApplicationFunction } from "probot";
 import { registerButtons } from "./buttons.js";
 import { registerCommands } from "./commands.js";
+import { registerLifecycle } from "./lifecycle.js";
 import { registerMerge } from "./merge.js";
 import { registerProtection } from "./protection.js";
 
@@ -10,6 +11,7 @@ const shipline: ApplicationFunction = (app) => {
   registerCommands(app);
   registerButtons(app);
   registerProtection(app);
+  registerLifecycle(app);
 };
 
 export default shipline;

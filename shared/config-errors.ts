@@ -10,7 +10,7 @@ export interface ConfigProblem {
 
 const KNOWN_KEYS = {
   top: ["allow_forks", "stages"],
-  stage: ["environment", "auto", "production", "url", "permission", "soak", "freeze", "checks", "require_approval", "require_checks"],
+  stage: ["environment", "auto", "production", "url", "permission", "soak", "freeze", "checks", "require_approval", "require_checks", "auto_rollback"],
   freeze: ["from", "to", "timezone", "reason"],
 } as const;
 

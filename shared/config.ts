@@ -123,6 +123,8 @@ const stage = z
     require_approval: z.boolean().optional(),
     /** An unmerged pull request may deploy here only with its checks green (default: on for production). */
     require_checks: z.boolean().optional(),
+    /** When a deployment here fails, redeploy the last good version automatically (once). */
+    auto_rollback: z.boolean().default(false),
   })
   .transform((s) => ({
     ...s,

@@ -13,7 +13,8 @@ describe("npm run demo", () => {
     expect(stdout).toContain("deployments of");
     expect(stdout).toMatch(/deployments of [0-9a-f]{7}: 1\n/);
     expect(stdout).toContain("failure — .github/shipline.yml is not valid: 3 problems");
-    expect(stdout).toMatch(/ {4}5 {2}bob merges pull request #1/);
+    expect(stdout).toMatch(/ +\d+ {2}bob merges pull request #1/);
+    expect(stdout).toContain("(`rollback`) carol: Rolling production back to");
     expect(stdout).toContain("Every request was checked against GitHub's OpenAPI description: all accepted.");
   }, 90_000);
 });
