@@ -5,12 +5,7 @@ import { GitHubGateway } from "../shared/github.js";
 import { afterStatus, followUpRuledOut } from "../shared/lifecycle.js";
 import { loadConfig } from "../shared/load-config.js";
 import { shortSha } from "../shared/markdown.js";
-
-function shiplineOf(payload: unknown): Record<string, unknown> | null {
-  const value = typeof payload === "string" ? (() => { try { return JSON.parse(payload) as unknown; } catch { return null; } })() : payload;
-  const shipline = (value as { shipline?: unknown } | null)?.shipline;
-  return typeof shipline === "object" && shipline !== null ? (shipline as Record<string, unknown>) : null;
-}
+import { shiplineOf } from "../shared/payload.js";
 
 /** deployment_status.created -> promote to the next automatic stage, or roll back once. */
 export async function onDeploymentStatus(context: Context<"deployment_status.created">): Promise<void> {
@@ -55,7 +50,7 @@ export async function onDeploymentStatus(context: Context<"deployment_status.cre
       },
     },
   };
-  const find = async () => (await github.listDeployments({ sha, environment: next.stage.environment, task })).find((d) => (d.payload as { shipline?: { source?: string } }).shipline?.source === next.marker);
+  const find = async () => (await github.listDeployments({ sha, environment: next.stage.environment, task })).find((d) => shiplineOf(d.payload)?.source === next.marker);
   const created = await createOnce(() => github.createDeployment(request), find);
   context.log.info({ deployment: created.id, follows: deployment.id, kind: next.kind }, request.description);
 }

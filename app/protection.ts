@@ -2,7 +2,8 @@ import type { Context, Probot } from "probot";
 import { z } from "zod";
 import { FACTS_QUERY, parseFacts } from "../shared/facts.js";
 import { GitHubGateway } from "../shared/github.js";
-import { configFromText, extendsAnother, loadConfig } from "../shared/load-config.js";
+import { configFromFacts, loadConfig } from "../shared/load-config.js";
+import { shiplineOf } from "../shared/payload.js";
 import { checksToWaitFor, decideProtection, type ProtectionRequest } from "../shared/protection.js";
 
 // The event's own fields, validated: its types lag behind GitHub (sha and ref are recent).
@@ -12,16 +13,10 @@ const requested = z.object({
   deployment: z.object({ sha: z.string().regex(/^[0-9a-f]{40}$/), creator: z.object({ login: z.string() }).nullable().optional(), payload: z.unknown().optional() }),
 });
 
-function shiplinePayload(payload: unknown): { actor?: string; override_freeze?: boolean } {
-  const value = typeof payload === "string" ? (() => { try { return JSON.parse(payload) as unknown; } catch { return null; } })() : payload;
-  const shipline = (value as { shipline?: unknown } | null)?.shipline;
-  return typeof shipline === "object" && shipline !== null ? (shipline as { actor?: string; override_freeze?: boolean }) : {};
-}
-
 async function evaluate(context: Context, github: GitHubGateway, request: ProtectionRequest): Promise<void> {
   const repo = context.repo();
   const facts = parseFacts(await github.facts(FACTS_QUERY, null));
-  const loaded = facts.configText !== null && !extendsAnother(facts.configText) ? configFromText(facts.configText) : await loadConfig(context.octokit, facts.configText !== null ? repo : { owner: repo.owner, repo: ".github" });
+  const loaded = await configFromFacts(facts, (repoHasFile) => loadConfig(context.octokit, repoHasFile ? repo : { owner: repo.owner, repo: ".github" }));
   if (!loaded.ok) {
     // Fail closed: a pipeline that cannot be read approves nothing.
     const problems = loaded.problems.map((p) => `- ${p.path}: expected ${p.expected}; found ${p.found}.`).join("\n");
@@ -43,7 +38,7 @@ export async function onProtectionRule(context: Context<"deployment_protection_r
   const parsed = requested.safeParse(context.payload);
   if (!parsed.success) return context.log.warn({ issues: parsed.error.issues }, "deployment_protection_rule without the fields Shipline needs: ignored");
   const { environment, deployment_callback_url: url, deployment } = parsed.data;
-  const payload = shiplinePayload(deployment.payload);
+  const payload = (shiplineOf(deployment.payload) ?? {}) as { actor?: string; override_freeze?: boolean };
   const github = new GitHubGateway(context.octokit, context.repo());
   await evaluate(context, github, {
     environment,

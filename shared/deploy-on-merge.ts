@@ -4,6 +4,7 @@ import type { Deployment, GitHubGateway, NewCheckRun, NewDeployment } from "./gi
 import type { MergeTarget } from "./merge-target.js";
 import type { Outcome } from "./outcome.js";
 import { FACTS_QUERY, parseFacts } from "./facts.js";
+import { shiplineOf } from "./payload.js";
 import { CHECK_RUN_NAME, deploymentDescription, lockedCheckRun, pipelineCheckRun, shaMismatchCheckRun } from "./render.js";
 
 export type MergeReason = "deployed" | "already_deployed" | "no_auto_stage" | "sha_mismatch" | "locked";
@@ -20,8 +21,7 @@ export interface ShiplinePayload {
 }
 
 export function isShiplineDeployment(deployment: Pick<Deployment, "payload">): boolean {
-  const payload = deployment.payload;
-  return typeof payload === "object" && payload !== null && "shipline" in payload;
+  return shiplineOf(deployment.payload) !== null;
 }
 
 /** The deployment request for a merged commit, as GitHub's API takes it. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CONFIG_PATH } from "./config.js";
 import { LOCK_REF_PREFIX, readLock, type LockState } from "./lock.js";
+import { shiplineOf } from "./payload.js";
 
 /**
  * Everything a command decides on, in one GraphQL request: the pull request (head, head
@@ -128,17 +129,6 @@ export interface RepoFacts {
   pull: PullFacts | null;
 }
 
-function parsePayload(payload: string | null): Record<string, unknown> | null {
-  if (!payload) return null;
-  try {
-    const value = JSON.parse(payload) as unknown;
-    const shipline = typeof value === "object" && value !== null ? (value as { shipline?: unknown }).shipline : undefined;
-    return typeof shipline === "object" && shipline !== null ? (shipline as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
 function checksState(state: string | undefined): PullFacts["checks"] {
   if (!state) return "none";
   if (state === "SUCCESS") return "success";
@@ -163,7 +153,7 @@ export function parseFacts(data: unknown): RepoFacts {
         sha: d.commitOid,
         environment: d.environment ?? "",
         task: d.task ?? "deploy",
-        shipline: parsePayload(d.payload),
+        shipline: shiplineOf(d.payload),
         createdAt: d.createdAt,
         creator: d.creator?.login ?? "ghost",
         state: d.latestStatus?.state.toLowerCase() ?? "queued",

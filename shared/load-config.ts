@@ -33,6 +33,15 @@ export function configFromText(text: string): LoadedConfig {
   return { ...parseConfig(raw), source: CONFIG_PATH };
 }
 
+/**
+ * The config on the default branch from the facts query's copy of the file, or through
+ * Probot's loader when the file extends another (`repoHasFile`) or is absent (then only the
+ * organisation's `.github` is left to read).
+ */
+export async function configFromFacts(facts: { configText: string | null }, load: (repoHasFile: boolean) => Promise<LoadedConfig>): Promise<LoadedConfig> {
+  return facts.configText !== null && !extendsAnother(facts.configText) ? configFromText(facts.configText) : load(facts.configText !== null);
+}
+
 /** Whether a config text leans on another file, which only Probot's loader resolves. */
 export function extendsAnother(text: string): boolean {
   return /^_extends\s*:/m.test(text);

@@ -5,7 +5,8 @@ import { createOnce } from "./create-once.js";
 import { FACTS_QUERY, parseFacts, type DeploymentFact, type RepoFacts } from "./facts.js";
 import type { GitHubGateway } from "./github.js";
 import { deploymentsOf } from "./history.js";
-import { configFromText, extendsAnother, type LoadedConfig } from "./load-config.js";
+import { configFromFacts, type LoadedConfig } from "./load-config.js";
+import { shiplineOf } from "./payload.js";
 import { EMPTY_TREE, lockMessage, lockRef } from "./lock.js";
 import { escapeMarkdown, shortSha } from "./markdown.js";
 import { commandCheckRun, renderHelp, renderPullRequestComment } from "./render-comment.js";
@@ -40,7 +41,7 @@ export interface RunCommandInput {
 export async function runCommand({ github, source, actor, loadConfig, now }: RunCommandInput): Promise<CommandResult> {
   if (source.kind === "comment") await github.reactToComment(source.commentId, "eyes");
   const facts = parseFacts(await github.facts(FACTS_QUERY, source.pullNumber));
-  const loaded = facts.configText !== null && !extendsAnother(facts.configText) ? configFromText(facts.configText) : await loadConfig(facts.configText !== null);
+  const loaded = await configFromFacts(facts, loadConfig);
   const subjectSha = source.kind === "button" ? source.sha : facts.pull?.state === "merged" ? (facts.pull.mergeCommit ?? facts.pull.head) : (facts.pull?.head ?? facts.defaultHead);
 
   const answer = async (decision: CommandResult["decision"], body: string, config: ShiplineConfig | null, created: CreatedDeployment | null) => {
@@ -147,7 +148,7 @@ async function act(
     },
   };
   const findExisting = async () =>
-    (await github.listDeployments({ sha: decision.sha, environment: decision.stage.environment, task })).find((d) => (d.payload as { shipline?: { source?: string } }).shipline?.source === marker);
+    (await github.listDeployments({ sha: decision.sha, environment: decision.stage.environment, task })).find((d) => shiplineOf(d.payload)?.source === marker);
   const deployment = await createOnce(() => github.createDeployment(request), findExisting);
   const created = { id: deployment.id, sha: deployment.sha, environment: decision.stage.environment, task };
 

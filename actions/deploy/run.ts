@@ -6,6 +6,7 @@ import { digestOf } from "../../shared/build-package.js";
 import { runDeploy, type DeployDeps, type DeployResult } from "../../shared/deploy-run.js";
 import { GitHubGateway } from "../../shared/github.js";
 import { shortSha } from "../../shared/markdown.js";
+import { shiplineOf } from "../../shared/payload.js";
 import { failStep, InputError, readInputs } from "../inputs.js";
 import { deployInputs } from "./inputs.js";
 
@@ -19,17 +20,8 @@ interface DeploymentRef {
 
 /** The digest Shipline put in the deployment's payload (`shipline.digest`), if any. */
 function payloadDigest(payload: unknown): string | null {
-  const value = typeof payload === "string" ? safeJson(payload) : payload;
-  const digest = (value as { shipline?: { digest?: unknown } } | null)?.shipline?.digest;
+  const digest = shiplineOf(payload)?.digest;
   return typeof digest === "string" ? digest : null;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }
 
 /** The deployment this job runs: the `deployment` event's, or the one named by `deployment-id`. */
