@@ -146,6 +146,10 @@ export function decide(input: DecideInput): Decision {
   if (running) return running;
 
   if (command.kind === "deploy") {
+    // An emergency deploy through a freeze is an admin's call, and it is recorded.
+    if (command.overrideFreeze && actor.role !== "admin") {
+      return refuse("permission_denied", `Only an admin can deploy through a freeze window (--override-freeze); ${actor.login} has ${actor.role}.`, stage);
+    }
     const reached = reachedEnvironments(facts, subject.sha);
     if (command.environment === undefined && config.stages.every((s) => reached.has(s.environment.toLowerCase()))) {
       return refuse("already_deployed", `${shortSha(subject.sha)} is already live in every stage.`, stage);

@@ -1,7 +1,7 @@
 /**
  * The pull-request comment grammar. Text in, a typed command or a typed error out; no I/O.
  *
- *   /deploy [env] [--dry-run]
+ *   /deploy [env] [--dry-run] [--override-freeze]
  *   /rollback [env] [to <sha|tag|deployment-id>]
  *   /lock [env] [reason...]
  *   /unlock [env]
@@ -14,7 +14,7 @@
 export type RollbackTarget = { kind: "sha"; sha: string } | { kind: "tag"; tag: string } | { kind: "deployment"; id: number };
 
 export type Command =
-  | { kind: "deploy"; environment?: string; dryRun: boolean }
+  | { kind: "deploy"; environment?: string; dryRun: boolean; overrideFreeze?: boolean }
   | { kind: "rollback"; environment?: string; target?: RollbackTarget }
   | { kind: "lock"; environment?: string; reason: string }
   | { kind: "unlock"; environment?: string }
@@ -85,13 +85,15 @@ export function parseCommand(text: string, environments: readonly string[]): Par
     case "deploy": {
       let environment: string | undefined;
       let dryRun = false;
+      let overrideFreeze = false;
       for (const token of args) {
         if (token.toLowerCase() === "--dry-run" && !dryRun) dryRun = true;
+        else if (token.toLowerCase() === "--override-freeze" && !overrideFreeze) overrideFreeze = true;
         else if (environment === undefined && !token.startsWith("-") && envOf(token)) environment = envOf(token);
         else if (environment === undefined && !token.startsWith("-")) return expectEnv(token, "/deploy [environment] [--dry-run]");
         else return fail(`Unexpected \`${clip(token)}\`. Usage: \`/deploy [environment] [--dry-run]\`; environments: ${list(environments)}.`);
       }
-      return { command: { kind: "deploy", ...(environment ? { environment } : {}), dryRun } };
+      return { command: { kind: "deploy", ...(environment ? { environment } : {}), dryRun, ...(overrideFreeze ? { overrideFreeze } : {}) } };
     }
 
     case "unlock": {

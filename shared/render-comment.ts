@@ -78,6 +78,7 @@ export function renderHelp(config: ShiplineConfig): string {
     "|---|---|",
     "| `/deploy [env]` | Deploy the pull request's head commit (its merge commit once merged) to `env`, by default the first stage it has not reached. |",
     "| `/deploy [env] --dry-run` | Run every check and say what would happen; creates nothing. |",
+    "| `/deploy [env] --override-freeze` | Admins only: deploy through a freeze window; recorded in the deployment. |",
     "| `/rollback [env] [to <sha\\|tag\\|deployment-id>]` | Redeploy the last good version of `env`, or the one named. |",
     "| `/lock [env] [reason]` | Hold `env`: nobody else deploys there, merges included, until it is unlocked. |",
     "| `/unlock [env]` | Release the lock (its holder, or an admin). |",

@@ -83,7 +83,8 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
     ...(resolvedTarget !== undefined ? { resolvedTarget } : {}),
   });
 
-  const outcome = await act(github, decision, { actor, facts, source, pullNumber: source.pullNumber, now });
+  const overrideFreeze = command.kind === "deploy" && command.overrideFreeze === true;
+  const outcome = await act(github, decision, { actor, facts, source, pullNumber: source.pullNumber, now, overrideFreeze });
   return answer(outcome.decision, "", config, outcome.created);
 }
 
@@ -102,7 +103,7 @@ function sourceMarker(source: CommandSource): string {
 async function act(
   github: GitHubGateway,
   decision: Decision,
-  ctx: { actor: string; facts: RepoFacts; source: CommandSource; pullNumber: number | null; now: Date },
+  ctx: { actor: string; facts: RepoFacts; source: CommandSource; pullNumber: number | null; now: Date; overrideFreeze: boolean },
 ): Promise<{ decision: Decision; created: CreatedDeployment | null }> {
   if (decision.decision === "lock") {
     const lock = { environment: decision.stage.environment, holder: ctx.actor, reason: decision.reason, since: ctx.now.toISOString() };
@@ -143,6 +144,7 @@ async function act(
         pr: ctx.pullNumber,
         stage: decision.stageIndex,
         source: marker,
+        ...(ctx.overrideFreeze ? { override_freeze: true } : {}),
         ...(replaces ? { replaces: replaces.sha, replaces_deployment: replaces.id } : {}),
       },
     },

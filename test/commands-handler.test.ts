@@ -125,6 +125,15 @@ describe("PR comment commands (app/commands.ts)", () => {
     expect(seen[7]!.body).toMatchObject({ name: "Shipline", head_sha: HEAD, conclusion: "neutral", external_id: "deployment:900", output: { title: "Deploying eeeeeee to staging." } });
   });
 
+  it("records an admin's --override-freeze in the deployment payload, for the freeze gate", async () => {
+    start({ role: "admin" });
+    github().post(`${REPO}/deployments`).reply(201, deployed(913));
+    github().get(`${REPO}/pulls/1`).reply(200, { number: 1, head: { sha: HEAD } });
+    answers();
+    await receive(commentOnPullRequest("/deploy staging --override-freeze"));
+    expect(seen.find((r) => route(r) === `POST ${REPO}/deployments`)!.body).toMatchObject({ payload: { shipline: { override_freeze: true } } });
+  });
+
   it("defaults /deploy to the first stage the PR has not reached", async () => {
     start({ facts: { pull: { approvals: 1 }, deployments: [deploymentNode({ id: 800, sha: HEAD, environment: "staging" })] } });
     github().post(`${REPO}/deployments`).reply(201, deployed(901, HEAD, "production"));
@@ -218,6 +227,8 @@ describe("PR comment commands (app/commands.ts)", () => {
       expect(seen.find((r) => route(r) === `POST ${REPO}/check-runs`)!.body).toMatchObject({ head_sha: HEAD, conclusion: "neutral", output: { title: `Refused: ${reasonCode}` } });
     };
 
+    it("permission_denied: only an admin overrides a freeze", () =>
+      refused("/deploy staging --override-freeze", { role: "maintain" }, "permission_denied", "Only an admin can deploy through a freeze window (--override-freeze); Codertocat has maintain."));
     it("permission_denied: a reader cannot deploy to staging", () =>
       refused("/deploy staging", { role: "read" }, "permission_denied", "Deploying to staging needs the write permission; Codertocat has read."));
     it("permission_denied: write is not enough for production (maintain by default)", () =>

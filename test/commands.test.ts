@@ -16,6 +16,8 @@ const TABLE: Array<[string, unknown]> = [
   ["/deploy --dry-run production", ok({ kind: "deploy", environment: "production", dryRun: true })],
   ["/deploy --dry-run", ok({ kind: "deploy", dryRun: true })],
   ["/deploy --DRY-RUN", ok({ kind: "deploy", dryRun: true })],
+  ["/deploy production --override-freeze", ok({ kind: "deploy", environment: "production", dryRun: false, overrideFreeze: true })],
+  ["/deploy production --override-freeze --override-freeze", bad("Unexpected `--override-freeze`")],
   ["   /deploy production   ", ok({ kind: "deploy", environment: "production", dryRun: false })],
   ["\n\n  \n/deploy production", ok({ kind: "deploy", environment: "production", dryRun: false })],
   ["/deploy\tproduction", ok({ kind: "deploy", environment: "production", dryRun: false })],
