@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { projectRoot } from "./root.js";
 import { simulation } from "@simulacrum/github-api-simulator";
 import type { EmulatorContext, Handler, Request, Response } from "./context.js";
+import { actionsHandlers } from "./rest-actions.js";
 import { checkHandlers } from "./rest-checks.js";
 import { deploymentHandlers } from "./rest-deployments.js";
 import { gitHandlers } from "./rest-git.js";
@@ -79,7 +80,7 @@ export async function startEmulator(options: EmulatorOptions) {
   );
   const ctx: EmulatorContext = { state, shapes, notify: (event, repo, fields, sender) => deliverer.send(event, repo, fields, sender) };
 
-  const handlers: Record<string, Handler> = { ...gitHandlers(ctx), ...deploymentHandlers(ctx), ...checkHandlers(ctx), ...issueHandlers(ctx) };
+  const handlers: Record<string, Handler> = { ...gitHandlers(ctx), ...deploymentHandlers(ctx), ...checkHandlers(ctx), ...issueHandlers(ctx), ...actionsHandlers(ctx, deliverer) };
 
   const app = simulation({
     apiUrl: API_PATH,
@@ -156,7 +157,21 @@ export async function startEmulator(options: EmulatorOptions) {
     },
     redeliver: (id: string) => deliverer.redeliver(id),
     /** Registers a workflow run for every `event` (for example `deployment`), as Actions would. */
-    onWorkflowEvent: (event: string, workflow: Workflow) => deliverer.onEvent(event, workflow),
+    onWorkflowEvent: (event: string, workflow: Workflow) =>
+      deliverer.onEvent(event, async (payload) => {
+        const repo = state.repo(payload.repository?.owner?.login ?? "", payload.repository?.name ?? "");
+        const environment = payload.deployment?.environment as string | undefined;
+        if (event !== "deployment" || !repo || !environment || !repo.protectedEnvironments.has(environment)) return workflow(payload);
+        // The job references a protected environment: it waits, and GitHub asks the app.
+        const run = { id: state.id(), head_sha: payload.deployment.sha, environment, deploymentId: payload.deployment.id, status: "waiting" as const, conclusion: null, reviews: [], resume: () => workflow(payload) };
+        repo.workflowRuns.set(run.id, run);
+        deliverer.send(
+          "deployment_protection_rule.requested",
+          repo,
+          { environment, event: "deployment", sha: run.head_sha, ref: payload.deployment.ref, deployment_callback_url: `${shapes.baseUrl}/repos/${repo.owner.login}/${repo.name}/actions/runs/${run.id}/deployment_protection_rule`, deployment: payload.deployment, pull_requests: [] },
+          state.account("github-actions[bot]"),
+        );
+      }),
     settled: () => deliverer.settled(),
     /** Requests made with the app's installation tokens (the app's cost), JWT ones aside. */
     appRequests: () => requests.filter((r) => r.actor === bot.login),

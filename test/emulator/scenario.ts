@@ -165,12 +165,18 @@ export class Scenario {
     pr.approvals.push(reviewer);
   }
 
-  /** A CI check run on a commit, as another app (GitHub Actions) would report it. */
+  /** A CI check run on a commit, as another app (GitHub Actions) would report it; `check_run.completed` when it has a conclusion. */
   check(fullName: string, sha: string, name: string, conclusion: "success" | "failure" | null): void {
     const repo = this.repo(fullName);
     const now = this.state.timestamp();
     const run = { id: this.state.id(), name, head_sha: sha, status: conclusion ? "completed" : "in_progress", conclusion, external_id: null, details_url: null, started_at: now, completed_at: conclusion ? now : null, output: { title: name, summary: "", text: null }, actions: [], annotations: [], app: this.state.account("github-actions[bot]") };
     repo.checkRuns.set(run.id, run);
+    if (conclusion) this.webhooks.send("check_run.completed", repo, { check_run: this.shapes.checkRun(repo, run) }, run.app);
+  }
+
+  /** Enables the app's custom deployment protection rule on an environment (repository settings). */
+  protectEnvironment(fullName: string, environment: string): void {
+    this.repo(fullName).protectedEnvironments.add(environment);
   }
 
   /** A commit status (the older API CI systems use), as an external CI would set it. */

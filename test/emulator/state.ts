@@ -128,6 +128,22 @@ export interface Repository {
   deployments: Map<number, Deployment>;
   releases: Map<number, Release>;
   nextIssueNumber: number;
+  /** Environments whose jobs wait on the app's custom deployment protection rule. */
+  protectedEnvironments: Set<string>;
+  /** Workflow runs of `deployment` workflows, as far as protection rules see them. */
+  workflowRuns: Map<number, WorkflowRun>;
+}
+
+export interface WorkflowRun {
+  id: number;
+  head_sha: string;
+  environment: string;
+  deploymentId: number;
+  status: "waiting" | "in_progress" | "completed";
+  conclusion: "success" | "failure" | null;
+  /** The app's reviews of its protection rule: comment, and state once decided. */
+  reviews: Array<{ state?: string; comment: string }>;
+  resume: () => Promise<void>;
 }
 
 /** Everything the emulated GitHub knows. Plain data: the REST layer and the scenario API share it. */
@@ -178,6 +194,8 @@ export class GitHubState {
       deployments: new Map(),
       releases: new Map(),
       nextIssueNumber: 1,
+      protectedEnvironments: new Set(),
+      workflowRuns: new Map(),
     };
     this.repos.set(`${owner}/${name}`.toLowerCase(), repo);
     return repo;

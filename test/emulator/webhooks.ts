@@ -94,6 +94,11 @@ export class WebhookDeliverer {
     return delivery;
   }
 
+  /** Runs work in the delivery order (a resumed workflow run), so `settled()` waits for it. */
+  schedule(work: () => Promise<void>): void {
+    this.tail = this.tail.then(() => work().catch((error) => console.error("scheduled work failed:", error)));
+  }
+
   /** Runs `workflow` for every `event` from now on (an `on: <event>` workflow file). */
   onEvent(event: string, workflow: Workflow): void {
     this.workflows.set(event, [...(this.workflows.get(event) ?? []), workflow]);

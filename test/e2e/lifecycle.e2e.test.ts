@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningApp } from "../emulator/app-process.js";
+import type { Emulator } from "../emulator/index.js";
+import { expectContractKept, startLoop } from "../helpers/loop.js";
+
+const REPO = "acme/svc";
+const CONFIG = [
+  "stages:",
+  "  - environment: staging",
+  "    auto: true",
+  "    checks: none",
+  "  - environment: production",
+  "    auto: true",
+  "    production: true",
+  "    checks: [ci/test]",
+  "    auto_rollback: true",
+  "",
+].join("\n");
+
+describe("the delivery loop: promotion through Shipline's gate, a failed deploy, the automatic rollback", () => {
+  let emulator: Emulator;
+  let app: RunningApp;
+  /** Which SHAs the deploy workflow fails, per environment. */
+  const failing = new Set<string>();
+
+  beforeAll(async () => {
+    ({ emulator, app } = await startLoop({ webhookSecret: "loop-secret", appId: 4545 }));
+    const token = emulator.workflowToken();
+    emulator.onWorkflowEvent("deployment", async (payload) => {
+      const { id, sha, environment } = payload.deployment;
+      const state = failing.has(`${environment}:${sha}`) ? "failure" : "success";
+      for (const s of ["in_progress", state]) {
+        await fetch(`${emulator.apiUrl}/repos/${REPO}/deployments/${id}/statuses`, {
+          method: "POST",
+          headers: { authorization: `token ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ state: s, log_url: `https://ci.example/${id}` }),
+        });
+      }
+    });
+    emulator.scenario.createRepo(REPO, { files: { ".github/shipline.yml": CONFIG } });
+    emulator.scenario.protectEnvironment(REPO, "production");
+  }, 30_000);
+
+  afterAll(async () => {
+    expectContractKept(emulator);
+    await app?.stop();
+    await emulator?.close();
+  });
+
+  const deployments = () => [...emulator.scenario.repo(REPO).deployments.values()];
+  const states = (id: number) => [...emulator.scenario.repo(REPO).deployments.get(id)!.statuses].reverse().map((s) => s.state);
+  const run = (sha: string) => [...emulator.scenario.repo(REPO).workflowRuns.values()].filter((r) => r.head_sha === sha);
+
+  const release = async (title: string) => {
+    const pr = emulator.scenario.openPullRequest(REPO, { branch: title.replace(/\W+/g, "-"), title, author: "alice" });
+    const merge = emulator.scenario.mergePullRequest(REPO, pr.number, { by: "bob" });
+    await emulator.settled();
+    return merge.sha;
+  };
+
+  let first = "";
+  it("promotes a merged commit from staging to production, where Shipline's gate waits for CI, then approves", async () => {
+    first = await release("First release");
+    const staging = deployments().find((d) => d.sha === first && d.environment === "staging")!;
+    expect(states(staging.id)).toEqual(["in_progress", "success"]);
+    const production = deployments().find((d) => d.sha === first && d.environment === "production")!;
+    expect(production.payload).toMatchObject({ shipline: { trigger: "promotion", source: `status:${staging.id}` } });
+    // The production job waits: ci/test has not reported on this SHA yet.
+    expect(run(first)).toMatchObject([{ status: "waiting", reviews: [{ comment: expect.stringContaining("Waiting for required checks (not reported yet: `ci/test`).") }] }]);
+    expect(states(production.id)).toEqual([]);
+
+    emulator.scenario.check(REPO, first, "ci/test", "success");
+    await emulator.settled();
+    expect(run(first)[0]!.reviews.at(-1)).toMatchObject({ state: "approved", comment: expect.stringContaining("every gate passed") });
+    expect(states(production.id)).toEqual(["in_progress", "success"]);
+  });
+
+  it("rolls production back automatically when the next release fails there, through the same gate", async () => {
+    const second = await release("Second release");
+    failing.add(`production:${second}`);
+    emulator.scenario.check(REPO, second, "ci/test", "success");
+    await emulator.settled();
+    const failed = deployments().find((d) => d.sha === second && d.environment === "production")!;
+    expect(states(failed.id)).toEqual(["in_progress", "failure"]);
+    const rollback = deployments().find((d) => d.task === "deploy:rollback")!;
+    expect(rollback).toMatchObject({ sha: first, environment: "production", payload: { shipline: { trigger: "auto_rollback", replaces: second, replaces_deployment: failed.id } } });
+    expect(states(rollback.id)).toEqual(["in_progress", "success"]);
+    // Exactly one rollback: its success promotes nothing, and nothing rolls it back.
+    expect(deployments().filter((d) => d.task === "deploy:rollback")).toHaveLength(1);
+  });
+});
