@@ -8,5 +8,6 @@ export default defineConfig({
     // nock intercepts per process; files stay isolated in their own workers.
     pool: "forks",
     testTimeout: 20_000,
+    reporters: ["default", "./test/summary-reporter.ts"],
   },
 });
