@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { startEmulator, type Emulator } from "./index.js";
 
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { projectRoot } from "./root.js";
 
 /** A fresh RSA key in the PKCS#1 PEM GitHub hands out for apps. */
@@ -36,7 +37,9 @@ export async function startApp(emulator: Emulator, options: { appId: number; pri
   const port = await freePort();
   const logs: string[] = [];
   const root = projectRoot();
-  const child: ChildProcess = spawn(process.execPath, [join(root, "dist/app.js")], {
+  // The app as `npm start` runs it, plus a watchdog that ends it with this process.
+  const watchdog = pathToFileURL(join(root, "test/emulator/exit-with-parent.mjs")).href;
+  const child: ChildProcess = spawn(process.execPath, ["--import", watchdog, join(root, "dist/app.js")], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -51,11 +54,12 @@ export async function startApp(emulator: Emulator, options: { appId: number; pri
       GHE_HOST: emulator.host,
       GHE_PROTOCOL: "http",
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
   child.stdout?.on("data", (chunk: Buffer) => logs.push(...chunk.toString().split("\n").filter(Boolean)));
   child.stderr?.on("data", (chunk: Buffer) => logs.push(...chunk.toString().split("\n").filter(Boolean)));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
 
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
