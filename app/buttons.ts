@@ -1,6 +1,6 @@
 import type { Context, Probot } from "probot";
 import { GitHubGateway } from "../shared/github.js";
-import { loadConfig } from "../shared/load-config.js";
+import { defaultBranchLoader } from "../shared/load-config.js";
 import { runCommand } from "../shared/run-command.js";
 
 const IDENTIFIER = /^(deploy|rollback):(\d{1,2})$/;
@@ -26,9 +26,7 @@ export async function onButton(context: Context<"check_run.requested_action">): 
       pullNumber: run.pull_requests[0]?.number ?? null,
     },
     actor: sender.login,
-    // Called only when the facts showed no usable file in the repository: what remains is
-    // the organisation's .github repository (and any `_extends` from there).
-    loadConfig: (repoHasFile) => loadConfig(context.octokit, repoHasFile ? repo : { owner: repo.owner, repo: ".github" }, repoHasFile ? repository.default_branch : undefined),
+    loadConfig: defaultBranchLoader(context.octokit, repo, repository.default_branch),
     now: new Date(),
   });
   context.log.info({ sha: run.head_sha, actor: sender.login, reasonCode: result.decision.reasonCode, deploymentId: result.deploymentId }, result.decision.message);

@@ -1,7 +1,7 @@
 import type { Context, Probot } from "probot";
 import { isCommand } from "../shared/commands.js";
 import { GitHubGateway } from "../shared/github.js";
-import { loadConfig } from "../shared/load-config.js";
+import { defaultBranchLoader } from "../shared/load-config.js";
 import { runCommand } from "../shared/run-command.js";
 
 /** issue_comment.created on a pull request -> /deploy /rollback /lock /unlock /help. */
@@ -20,9 +20,7 @@ export async function onComment(context: Context<"issue_comment.created">): Prom
     github,
     source: { kind: "comment", text: comment.body, commentId: comment.id, pullNumber: issue.number, createdAt: comment.created_at },
     actor: sender.login,
-    // Called only when the facts showed no usable file in the repository: what remains is
-    // the organisation's .github repository (and any `_extends` from there).
-    loadConfig: (repoHasFile) => loadConfig(context.octokit, repoHasFile ? repo : { owner: repo.owner, repo: ".github" }, repoHasFile ? repository.default_branch : undefined),
+    loadConfig: defaultBranchLoader(context.octokit, repo, repository.default_branch),
     now: new Date(),
   });
   context.log.info({ pr: issue.number, actor: sender.login, reasonCode: result.decision.reasonCode, deploymentId: result.deploymentId, requests: result.requests + 0 }, result.decision.message);

@@ -1,5 +1,4 @@
 import type { Context, Probot } from "probot";
-import { createOnce } from "../shared/create-once.js";
 import { FACTS_QUERY, parseFacts } from "../shared/facts.js";
 import { GitHubGateway } from "../shared/github.js";
 import { afterStatus, followUpRuledOut } from "../shared/lifecycle.js";
@@ -50,8 +49,7 @@ export async function onDeploymentStatus(context: Context<"deployment_status.cre
       },
     },
   };
-  const find = async () => (await github.listDeployments({ sha, environment: next.stage.environment, task })).find((d) => shiplineOf(d.payload)?.source === next.marker);
-  const created = await createOnce(() => github.createDeployment(request), find);
+  const created = await github.createDeploymentOnce(request, next.marker);
   context.log.info({ deployment: created.id, follows: deployment.id, kind: next.kind }, request.description);
 }
 

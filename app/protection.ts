@@ -2,7 +2,7 @@ import type { Context, Probot } from "probot";
 import { z } from "zod";
 import { FACTS_QUERY, parseFacts } from "../shared/facts.js";
 import { GitHubGateway } from "../shared/github.js";
-import { configFromFacts, loadConfig } from "../shared/load-config.js";
+import { configFromFacts, defaultBranchLoader } from "../shared/load-config.js";
 import { shiplineOf } from "../shared/payload.js";
 import { checksToWaitFor, decideProtection, type ProtectionRequest } from "../shared/protection.js";
 
@@ -16,7 +16,7 @@ const requested = z.object({
 async function evaluate(context: Context, github: GitHubGateway, request: ProtectionRequest): Promise<void> {
   const repo = context.repo();
   const facts = parseFacts(await github.facts(FACTS_QUERY, null));
-  const loaded = await configFromFacts(facts, (repoHasFile) => loadConfig(context.octokit, repoHasFile ? repo : { owner: repo.owner, repo: ".github" }));
+  const loaded = await configFromFacts(facts, defaultBranchLoader(context.octokit, repo));
   if (!loaded.ok) {
     // Fail closed: a pipeline that cannot be read approves nothing.
     const problems = loaded.problems.map((p) => `- ${p.path}: expected ${p.expected}; found ${p.found}.`).join("\n");

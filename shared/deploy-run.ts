@@ -150,6 +150,6 @@ export async function runDeploy(deps: DeployDeps, inputs: DeployInputs): Promise
     : rollback.exitCode === 0
       ? `; rolled back to ${shortSha(previousSha!)}`
       : `; rollback to ${shortSha(previousSha!)} failed too`;
-  await deps.github.setStatus("failure", { description: `${reason}${after}`.slice(0, 140), log_url: inputs.logUrl, ...envUrl });
+  await deps.github.setStatus("failure", { description: `${reason}${after}`, log_url: inputs.logUrl, ...envUrl });
   return { status: "failure", reason, url: inputs.environmentUrl, durationMs: deps.now() - started, previousSha, probes, failedProbes, rollback };
 }

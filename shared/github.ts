@@ -1,4 +1,6 @@
 import type { components } from "@octokit/openapi-types";
+import { createOnce } from "./create-once.js";
+import { shiplineOf } from "./payload.js";
 
 // The description types ids as `number | bigint`; GitHub's ids fit in a double for decades.
 export type Deployment = Omit<components["schemas"]["deployment"], "id"> & { id: number };
@@ -99,10 +101,22 @@ export class GitHubGateway {
   createDeployment(deployment: NewDeployment): Promise<Deployment> {
     return this.call<Deployment>("POST /repos/{owner}/{repo}/deployments", {
       ...deployment,
+      // GitHub caps deployment descriptions at 140 characters.
+      description: deployment.description.slice(0, 140),
       auto_merge: false,
       required_contexts: [],
       request: NO_BLIND_RETRY,
     });
+  }
+
+  /**
+   * Creates a deployment whose payload carries `shipline.source = marker` at most once:
+   * after a failure that may hide a success, the marker finds what the first attempt left.
+   */
+  createDeploymentOnce(deployment: NewDeployment, marker: string): Promise<Deployment> {
+    const find = async () =>
+      (await this.listDeployments({ sha: deployment.ref, environment: deployment.environment, task: deployment.task })).find((d) => shiplineOf(d.payload)?.source === marker);
+    return createOnce(() => this.createDeployment(deployment), find);
   }
 
   createDeploymentStatus(

@@ -42,6 +42,14 @@ export async function configFromFacts(facts: { configText: string | null }, load
   return facts.configText !== null && !extendsAnother(facts.configText) ? configFromText(facts.configText) : load(facts.configText !== null);
 }
 
+/**
+ * The loader `configFromFacts` calls: the repository's file on its default branch when it
+ * has one (it extends another), else only the organisation's `.github` repository.
+ */
+export function defaultBranchLoader(octokit: ConfigReader, repo: RepoRef, defaultBranch?: string): (repoHasFile: boolean) => Promise<LoadedConfig> {
+  return (repoHasFile) => loadConfig(octokit, repoHasFile ? repo : { owner: repo.owner, repo: ".github" }, repoHasFile ? defaultBranch : undefined);
+}
+
 /** Whether a config text leans on another file, which only Probot's loader resolves. */
 export function extendsAnother(text: string): boolean {
   return /^_extends\s*:/m.test(text);

@@ -1,12 +1,10 @@
 import { decide, describeTarget, type Actor, type Decision } from "./command-decide.js";
 import { parseCommand, type Command, type RollbackTarget } from "./commands.js";
-import type { ShiplineConfig } from "./config.js";
-import { createOnce } from "./create-once.js";
+import { PERMISSIONS, type Permission, type ShiplineConfig } from "./config.js";
 import { FACTS_QUERY, parseFacts, type DeploymentFact, type RepoFacts } from "./facts.js";
 import type { GitHubGateway } from "./github.js";
 import { deploymentsOf } from "./history.js";
 import { configFromFacts, type LoadedConfig } from "./load-config.js";
-import { shiplineOf } from "./payload.js";
 import { EMPTY_TREE, lockMessage, lockRef } from "./lock.js";
 import { escapeMarkdown, shortSha } from "./markdown.js";
 import { commandCheckRun, renderHelp, renderPullRequestComment } from "./render-comment.js";
@@ -70,7 +68,7 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
   if (command.kind === "help") return answer({ decision: "help", reasonCode: "help", message: "Shipline's commands." }, renderHelp(config), config, null);
 
   const role = await github.collaboratorRole(actor);
-  const who: Actor = { login: actor, role: (["read", "triage", "write", "maintain", "admin"].includes(role) ? role : "none") as Actor["role"] };
+  const who: Actor = { login: actor, role: (PERMISSIONS as readonly string[]).includes(role) ? (role as Permission) : "none" };
   const resolvedTarget = command.kind === "rollback" && command.target ? await resolveTarget(github, facts, command.target, command.environment ?? null) : undefined;
   const decision = decide({
     command,
@@ -134,7 +132,7 @@ async function act(
     ref: decision.sha,
     task,
     environment: decision.stage.environment,
-    description: `Shipline: ${shortSha(decision.sha)} to ${decision.stage.environment} (${task === "deploy" ? "/deploy" : "/rollback"} by ${ctx.actor})`.slice(0, 140),
+    description: `Shipline: ${shortSha(decision.sha)} to ${decision.stage.environment} (${task === "deploy" ? "/deploy" : "/rollback"} by ${ctx.actor})`,
     production_environment: decision.stage.production,
     transient_environment: false,
     payload: {
@@ -149,9 +147,7 @@ async function act(
       },
     },
   };
-  const findExisting = async () =>
-    (await github.listDeployments({ sha: decision.sha, environment: decision.stage.environment, task })).find((d) => shiplineOf(d.payload)?.source === marker);
-  const deployment = await createOnce(() => github.createDeployment(request), findExisting);
+  const deployment = await github.createDeploymentOnce(request, marker);
   const created = { id: deployment.id, sha: deployment.sha, environment: decision.stage.environment, task };
 
   const refuseCreated = async (reasonCode: "sha_mismatch" | "ref_changed", message: string) => {
