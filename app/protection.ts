@@ -4,7 +4,7 @@ import { FACTS_QUERY, parseFacts } from "../shared/facts.js";
 import { GitHubGateway } from "../shared/github.js";
 import { configFromFacts, defaultBranchLoader } from "../shared/load-config.js";
 import { shiplineOf } from "../shared/payload.js";
-import { checksToWaitFor, decideProtection, type ProtectionRequest } from "../shared/protection.js";
+import { checksToWaitFor, decideProtection, shiplineRequestOf, type ProtectionRequest } from "../shared/protection.js";
 
 // The event's own fields, validated: its types lag behind GitHub (sha and ref are recent).
 const requested = z.object({
@@ -13,9 +13,14 @@ const requested = z.object({
   deployment: z.object({ sha: z.string().regex(/^[0-9a-f]{40}$/), creator: z.object({ login: z.string() }).nullable().optional(), payload: z.unknown().optional() }),
 });
 
-async function evaluate(context: Context, github: GitHubGateway, request: ProtectionRequest): Promise<void> {
+/** The event's view of who asked: Shipline's payload when the event carries it, else only a login. */
+type Asked = Omit<ProtectionRequest, "actor" | "overrideFreeze"> & { payload: { actor: string; overrideFreeze: boolean } | null; fallbackActor: string };
+
+async function evaluate(context: Context, github: GitHubGateway, asked: Asked): Promise<void> {
   const repo = context.repo();
   const facts = parseFacts(await github.facts(FACTS_QUERY, null));
+  const { payload, fallbackActor, ...where } = asked;
+  const request: ProtectionRequest = { ...where, ...(payload ?? shiplineRequestOf(facts, where.sha, where.environment) ?? { actor: fallbackActor, overrideFreeze: false }) };
   const loaded = await configFromFacts(facts, defaultBranchLoader(context.octokit, repo));
   if (!loaded.ok) {
     // Fail closed: a pipeline that cannot be read approves nothing.
@@ -38,13 +43,13 @@ export async function onProtectionRule(context: Context<"deployment_protection_r
   const parsed = requested.safeParse(context.payload);
   if (!parsed.success) return context.log.warn({ issues: parsed.error.issues }, "deployment_protection_rule without the fields Shipline needs: ignored");
   const { environment, deployment_callback_url: url, deployment } = parsed.data;
-  const payload = (shiplineOf(deployment.payload) ?? {}) as { actor?: string; override_freeze?: boolean };
+  const shipline = shiplineOf(deployment.payload);
   const github = new GitHubGateway(context.octokit, context.repo());
   await evaluate(context, github, {
     environment,
     sha: deployment.sha,
-    actor: payload.actor ?? deployment.creator?.login ?? context.payload.sender?.login ?? "unknown",
-    overrideFreeze: payload.override_freeze === true,
+    payload: shipline ? { actor: typeof shipline.actor === "string" ? shipline.actor : (deployment.creator?.login ?? "unknown"), overrideFreeze: shipline.override_freeze === true } : null,
+    fallbackActor: deployment.creator?.login ?? context.payload.sender?.login ?? "unknown",
     runId: Number(/\/actions\/runs\/(\d+)\//.exec(url)![1]),
   });
 }
@@ -59,7 +64,7 @@ export async function onCheckCompleted(context: Context<"check_run.completed">):
   const github = new GitHubGateway(context.octokit, context.repo());
   for (const waiting of await github.waitingRuns(run.head_sha)) {
     for (const environment of await github.pendingEnvironments(waiting.id)) {
-      await evaluate(context, github, { environment, sha: run.head_sha, actor: context.payload.sender.login, overrideFreeze: false, runId: waiting.id });
+      await evaluate(context, github, { environment, sha: run.head_sha, payload: null, fallbackActor: context.payload.sender.login, runId: waiting.id });
     }
   }
 }

@@ -17,9 +17,9 @@ const record = (what: string, figure: string, target: string) => {
   console.log(`  ${what.padEnd(58)} ${figure.padStart(16)}   ${target}`);
 };
 
-async function appRequests(emulator: Emulator, act: () => void): Promise<number> {
+async function appRequests(emulator: Emulator, act: () => unknown): Promise<number> {
   const before = emulator.requests.length;
-  act();
+  await act();
   await emulator.settled();
   return emulator.requests.slice(before).filter((r) => r.actor === "shipline[bot]").length;
 }
@@ -43,6 +43,16 @@ async function requestFigures(): Promise<void> {
     await emulator.settled();
     record("a PR comment that is not a command", String(await appRequests(emulator, () => void scenario.comment("bench/configured", pr, { user: "bench", body: "LGTM, ship it" }))), "0");
     record("/deploy staging on an open PR (repo has .github/shipline.yml)", String(await appRequests(emulator, () => void scenario.comment("bench/configured", pr, { user: "bench", body: "/deploy staging" }))), "<= 7");
+    // The deploy workflow reports the command's deployment: Shipline edits the check run and the comment.
+    const previewed = [...scenario.repo("bench/configured").deployments.values()].at(-1)!;
+    const token = emulator.workflowToken();
+    const finish = () =>
+      fetch(`${emulator.apiUrl}/repos/bench/configured/deployments/${previewed.id}/statuses`, {
+        method: "POST",
+        headers: { authorization: `token ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ state: "success", log_url: "https://ci.example/1" }),
+      });
+    record("a final deployment status -> check run + PR comment", String(await appRequests(emulator, finish)), "4 (+1 promotion or rollback)");
     const pr2 = scenario.openPullRequest("bench/default", { branch: "preview", title: "Preview me", author: "bench" }).number;
     await emulator.settled();
     record("/deploy staging on an open PR (no file: org .github looked up)", String(await appRequests(emulator, () => void scenario.comment("bench/default", pr2, { user: "bench", body: "/deploy staging" }))), "<= 7 (+1 org fallback)");

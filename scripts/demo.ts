@@ -53,21 +53,26 @@ async function step(emulator: Emulator, title: string, act: () => void | Promise
 }
 
 /** The service being delivered: one version per environment, set by the deploy command. */
-async function startShop(): Promise<{ url: string; close: () => Promise<void> }> {
+async function startShop(): Promise<{ url: string; crashing: Set<string>; close: () => Promise<void> }> {
   const versions = new Map<string, string>();
+  /** `environment:version` pairs that start but never become healthy (a bad release). */
+  const crashing = new Set<string>();
   const server = createServer((req, res) => {
     const [, environment = "", what = ""] = new URL(req.url ?? "/", "http://shop").pathname.split("/");
     if (req.method === "POST" && what === "release") {
       versions.set(environment, new URL(req.url ?? "/", "http://shop").searchParams.get("version") ?? "");
       return res.end("released");
     }
-    if (what === "health") return res.end("ok");
+    if (what === "health") {
+      res.statusCode = crashing.has(`${environment}:${versions.get(environment) ?? ""}`) ? 503 : 200;
+      return res.end(res.statusCode === 200 ? "ok" : "payment service not configured");
+    }
     if (what === "version") return res.end(JSON.stringify({ sha: versions.get(environment) ?? "none" }));
     res.statusCode = 404;
     res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, crashing, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 /**
@@ -101,7 +106,7 @@ function deployWorkflow(emulator: Emulator, shop: string) {
       "INPUT_VERSION-URL": `${shop}/${environment}/version`,
       "INPUT_VERSION-FIELD": "sha",
       "INPUT_ENVIRONMENT-URL": `https://${environment}.shop.example`,
-      INPUT_TIMEOUT: "10s",
+      INPUT_TIMEOUT: "3s",
       "INPUT_PROBE-INTERVAL": "100ms",
     };
     const result = await run(process.execPath, [join(root, "actions/deploy/dist/index.js")], { env }).then(
@@ -173,7 +178,7 @@ async function main(): Promise<void> {
     const comment = (user: string, number: number, body: string) => () => void scenario.comment(REPO, number, { user, body });
     const outcome = (number: number) => {
       const body = [...scenario.repo(REPO).comments.values()].find((c) => c.issue_number === number && c.user.login === "shipline[bot]")?.body ?? "";
-      say(`Shipline's comment on #${number}: ${body.split("\n").find((l) => /^(⛔|🚀|🧪)/.test(l)) ?? "(none)"}`);
+      say(`Shipline's comment on #${number}: ${body.split("\n").find((l) => /^(⛔|🚀|🧪|✅|❌|↩️)/u.test(l)) ?? "(none)"}`);
     };
 
     await step(emulator, `bob comments "/deploy production" on #${prNumber} (merged): its merge commit goes to production`, comment("bob", prNumber, "/deploy production"));
@@ -218,16 +223,56 @@ async function main(): Promise<void> {
     showDeployments(emulator, brokenSha);
     showCheckRun(emulator, brokenSha);
 
+    // The delivery loop of issue 5: production behind Shipline's protection rule, promoted
+    // automatically, and rolled back automatically when a release fails there.
+    const pipeline = [
+      "stages:",
+      "  - environment: staging",
+      "    auto: true",
+      "    url: https://staging.shop.example",
+      "  - environment: production",
+      "    auto: true              # promoted after staging succeeds",
+      "    production: true",
+      "    url: https://shop.example",
+      "    checks: [ci/test]       # Shipline's gate: CI green on that exact SHA",
+      "    auto_rollback: true",
+      "",
+    ].join("\n");
     let fixedSha = "";
-    await step(emulator, "alice fixes it: the repository's own pipeline is read at that commit", () => {
-      fixedSha = scenario.push(REPO, {
-        message: "Fix Shipline config",
-        author: "alice",
-        files: { ".github/shipline.yml": "stages:\n  - environment: staging\n    auto: true\n    url: https://staging.shop.example\n    soak: 30m\n  - environment: production\n    production: true\n    url: https://shop.example\n" },
-      }).sha;
+    await step(emulator, "carol enables Shipline as production's protection rule; alice fixes the config: production now follows staging automatically", () => {
+      scenario.protectEnvironment(REPO, "production");
+      fixedSha = scenario.push(REPO, { message: "Fix Shipline config", author: "alice", files: { ".github/shipline.yml": pipeline } }).sha;
     });
     showDeployments(emulator, fixedSha);
-    showCheckRun(emulator, fixedSha);
+    const gate = (sha: string) => {
+      for (const run of [...scenario.repo(REPO).workflowRuns.values()].filter((r) => r.head_sha === sha)) {
+        const review = run.reviews.at(-1);
+        say(`workflow run ${run.id} (${run.environment}): ${run.status}${review ? `; Shipline's rule: ${review.state ?? "report"} — ${review.comment.split("\n")[0]}` : ""}`);
+      }
+    };
+    gate(fixedSha);
+
+    await step(emulator, `CI reports ci/test green on ${shortSha(fixedSha)}: Shipline's gate approves, production deploys`, () => scenario.check(REPO, fixedSha, "ci/test", "success"));
+    gate(fixedSha);
+    showDeployments(emulator, fixedSha);
+
+    let third = 0;
+    let risky = "";
+    await step(emulator, `alice's pull request "Pay with vouchers" is merged by bob: staging, then production waits for CI`, () => {
+      third = scenario.openPullRequest(REPO, { branch: "vouchers", title: "Pay with vouchers", author: "alice", files: { "vouchers.js": "export const vouchers = true\n" } }).number;
+      risky = scenario.mergePullRequest(REPO, third, { by: "bob" }).sha;
+      // This release starts in staging, but never becomes healthy in production.
+      shop.crashing.add(`production:${risky}`);
+    });
+    gate(risky);
+
+    await step(emulator, `CI goes green: approved; production fails its health check and Shipline rolls it back automatically`, () => scenario.check(REPO, risky, "ci/test", "success"));
+    showDeployments(emulator, risky);
+    showDeployments(emulator, fixedSha);
+    showCheckRun(emulator, risky);
+    const story = [...scenario.repo(REPO).comments.values()].find((c) => c.issue_number === third && c.user.login === "shipline[bot]")!;
+    say(`Shipline's comment on #${third}:`);
+    console.log(dim(story.body.split("\n").map((l) => `           ${l}`).join("\n")));
 
     const rejected = emulator.requests.filter((r) => r.rejectedByDescription || r.invalidResponse);
     console.log(`\n${bold("Requests the app made to GitHub, per step")} (installation tokens aside)`);

@@ -116,6 +116,8 @@ export interface PullFacts {
   /** The combined state of the head commit's checks and statuses. */
   checks: "success" | "failure" | "pending" | "none";
   shiplineCommentId: number | null;
+  /** Its text: the earlier outcomes it lists are carried into the next edit. */
+  shiplineCommentBody: string | null;
 }
 
 export interface RepoFacts {
@@ -134,6 +136,11 @@ function checksState(state: string | undefined): PullFacts["checks"] {
   if (state === "SUCCESS") return "success";
   if (state === "PENDING" || state === "EXPECTED") return "pending";
   return "failure";
+}
+
+function shiplineComment(nodes: Array<{ databaseId: number | null; body: string; viewerDidAuthor: boolean }>): Pick<PullFacts, "shiplineCommentId" | "shiplineCommentBody"> {
+  const mine = nodes.find((c) => c.viewerDidAuthor && c.body.includes(COMMENT_MARKER));
+  return { shiplineCommentId: mine?.databaseId ?? null, shiplineCommentBody: mine?.body ?? null };
 }
 
 /** Reads the GraphQL answer into plain facts; throws (a bug, not user input) if its shape is off. */
@@ -176,7 +183,7 @@ export function parseFacts(data: unknown): RepoFacts {
           author: pr.author?.login ?? null,
           approved: pr.reviewDecision === "APPROVED" || (pr.reviewDecision === null && (pr.reviews?.totalCount ?? 0) > 0),
           checks: checksState(head?.statusCheckRollup?.state),
-          shiplineCommentId: pr.comments.nodes.find((c) => c.viewerDidAuthor && c.body.includes(COMMENT_MARKER))?.databaseId ?? null,
+          ...shiplineComment(pr.comments.nodes),
         }
       : null,
   };

@@ -25,12 +25,8 @@ export function currentDeployment(facts: RepoFacts, environment: string): Deploy
 
 /** SHAs a successful rollback replaced: never offered again as "last good". */
 export function rolledBackShas(facts: RepoFacts, environment: string): Set<string> {
-  const out = new Set<string>();
-  for (const d of deploymentsOf(facts, environment)) {
-    const replaced = d.shipline?.replaces;
-    if (d.task === "deploy:rollback" && d.everSucceeded && typeof replaced === "string") out.add(replaced);
-  }
-  return out;
+  const prefix = `${environment.toLowerCase()}:`;
+  return new Set([...rolledBackKeys(facts)].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)));
 }
 
 /**
@@ -50,4 +46,23 @@ export function lastGoodDeployment(facts: RepoFacts, environment: string): Deplo
 /** Environments where this SHA has succeeded. */
 export function reachedEnvironments(facts: RepoFacts, sha: string): Set<string> {
   return new Set(facts.deployments.filter((d) => d.sha === sha && d.everSucceeded).map((d) => d.environment.toLowerCase()));
+}
+
+/**
+ * Deployments a successful rollback replaced, as `environment:sha` (environment in lower
+ * case): shown as rolled back in comments, and never offered again as "last good".
+ */
+export function rolledBackKeys(facts: RepoFacts): Set<string> {
+  const out = new Set<string>();
+  for (const d of facts.deployments) {
+    const replaced = d.shipline?.replaces;
+    if (d.task === "deploy:rollback" && d.everSucceeded && typeof replaced === "string") out.add(`${d.environment.toLowerCase()}:${replaced}`);
+  }
+  return out;
+}
+
+/** The deployments that belong to a pull request: made for it, or of its head or merge commit. */
+export function pullRequestHistory(facts: RepoFacts, pullNumber: number): DeploymentFact[] {
+  const shas = new Set([facts.pull?.head, facts.pull?.mergeCommit].filter(Boolean));
+  return facts.deployments.filter((d) => d.shipline?.pr === pullNumber || shas.has(d.sha));
 }

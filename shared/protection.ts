@@ -21,6 +21,18 @@ export interface ProtectionDecision {
   gates: GateResult[];
 }
 
+/**
+ * Who asked for a deployment of `sha` to `environment`, and whether an admin's freeze override
+ * was recorded: read from Shipline's newest deployment of that SHA there. A job that references
+ * an environment gets a deployment record of GitHub's own (no Shipline payload), and a decision
+ * taken again when a check completes has only the check's sender: both find the request here.
+ */
+export function shiplineRequestOf(facts: RepoFacts, sha: string, environment: string): { actor: string; overrideFreeze: boolean } | null {
+  const d = facts.deployments.find((x) => x.shipline && x.sha === sha && x.environment.toLowerCase() === environment.toLowerCase());
+  if (!d?.shipline) return null;
+  return { actor: typeof d.shipline.actor === "string" ? d.shipline.actor : d.creator, overrideFreeze: d.shipline.override_freeze === true };
+}
+
 /** Check runs of other workflows and apps (not Shipline's own, not this run's waiting jobs). */
 export function checksToWaitFor(runs: ReadonlyArray<{ id: number; name: string; status: string; conclusion: string | null; details_url?: string | null }>, statuses: ReadonlyArray<{ id: number; context: string; state: string }>, runId: number): CheckFact[] {
   const ownRun = new RegExp(`/actions/runs/${runId}(/|$)`);

@@ -16,43 +16,82 @@ const ICON: Record<string, string> = {
 };
 
 export interface CommentInput {
-  decision: Decision;
-  actor: string;
-  /** The deployment this command created, if any. */
-  created: { id: number; sha: string; environment: string; task: string } | null;
-  /** Earlier deployments of this pull request's commits, newest first. */
+  /** The latest outcome, one rendered line (see `commandOutcome`, `statusOutcome`). */
+  outcome: string;
+  /** The comment as it stands: its outcomes move down into "Earlier". */
+  previous: string | null;
+  /** A deployment created a moment ago, before the facts could show it. */
+  created: { id: number; sha: string; environment: string; task: string; creator: string } | null;
+  /** Deployments of this pull request's commits, newest first. */
   history: DeploymentFact[];
+  /** `environment:sha` of deployments a rollback replaced (see `rolledBackKeys`). */
+  rolledBack: ReadonlySet<string>;
   config: ShiplineConfig;
   now: string;
 }
 
 /** A link only when it is a plain http(s) URL: log URLs come from workflows, not from Shipline. */
-function safeLink(label: string, url: unknown): string {
+export function safeLink(label: string, url: unknown): string {
   return typeof url === "string" && /^https?:\/\/[^\s()<>\]\[]+$/.test(url) ? ` [${label}](${url})` : "";
 }
 
-function outcomeLine(input: CommentInput): string {
-  const { decision } = input;
-  const who = escapeMarkdown(input.actor);
+/** The outcome line of a command. */
+export function commandOutcome(decision: Decision, actor: string, created: { id: number } | null): string {
+  const who = escapeMarkdown(actor);
   if (decision.decision === "refuse") {
     return `⛔ **Refused** (\`${decision.reasonCode}\`) for ${who}: ${escapeMarkdown(decision.message, 500)}${safeLink("log", decision.details?.logUrl)}`;
   }
   if (decision.reasonCode === "dry_run") return `🧪 **Dry run** (\`dry_run\`) for ${who}: ${escapeMarkdown(decision.message)} Every check passed; nothing was created.`;
-  const made = input.created ? ` Deployment ${input.created.id} was created.` : "";
+  const made = created ? ` Deployment ${created.id} was created.` : "";
   return `🚀 (\`${decision.reasonCode}\`) ${who}: ${escapeMarkdown(decision.message, 500)}${made}`;
 }
 
-function row(d: { id: number; sha: string; environment: string; task: string; state: string; creator: string; createdAt: string; logUrl: string | null; environmentUrl: string | null }): string {
-  const links = [d.logUrl ? `[log](${d.logUrl})` : "", d.environmentUrl ? `[open](${d.environmentUrl})` : ""].filter(Boolean).join(" · ");
-  const kind = d.task === "deploy:rollback" ? " (rollback)" : "";
-  return `| ${escapeMarkdown(d.environment)} | \`${shortSha(d.sha)}\` | ${ICON[d.state] ?? ""} ${d.state}${kind} | ${escapeMarkdown(d.creator)} | ${d.createdAt} | ${links || "—"} | ${d.id} |`;
+interface Row {
+  id: number;
+  sha: string;
+  environment: string;
+  task: string;
+  state: string;
+  creator: string;
+  createdAt: string;
+  logUrl: string | null;
+  environmentUrl: string | null;
 }
 
-/** Shipline's one comment on a pull request: the latest outcome and the deployments table. */
+function row(d: Row, rolledBack: ReadonlySet<string>): string {
+  const links = [safeLink("log", d.logUrl), safeLink("open", d.environmentUrl)].map((l) => l.trim()).filter(Boolean).join(" · ");
+  const kind = d.task === "deploy:rollback" ? " (rollback)" : "";
+  const replaced = rolledBack.has(`${d.environment.toLowerCase()}:${d.sha}`) && d.task !== "deploy:rollback" ? " · ↩️ rolled back" : "";
+  return `| ${escapeMarkdown(d.environment)} | \`${shortSha(d.sha)}\` | ${ICON[d.state] ?? ""} ${d.state}${kind}${replaced} | ${escapeMarkdown(d.creator)} | ${d.createdAt} | ${links || "—"} | ${d.id} |`;
+}
+
+const LATEST = /^<!-- shipline:latest (\S+) -->\n(.+)$/m;
+const EARLIER_START = "<!-- shipline:earlier -->";
+const EARLIER_END = "<!-- /shipline:earlier -->";
+/** How many earlier outcomes the comment keeps. */
+export const EARLIER_KEPT = 15;
+
+/**
+ * The outcomes a comment already shows, newest first, as `time · outcome` lines: the comment
+ * is Shipline's only memory of them (GitHub holds the state; the app keeps none).
+ */
+export function earlierOutcomes(previous: string | null): string[] {
+  if (!previous) return [];
+  const latest = LATEST.exec(previous);
+  const start = previous.indexOf(EARLIER_START);
+  const end = previous.indexOf(EARLIER_END);
+  const listed = start >= 0 && end > start ? previous.slice(start + EARLIER_START.length, end).split("\n").filter((l) => l.startsWith("- ")).map((l) => l.slice(2)) : [];
+  return [...(latest ? [`${latest[1]} · ${latest[2]}`] : []), ...listed].slice(0, EARLIER_KEPT);
+}
+
+/** Shipline's one comment on a pull request: the latest outcome, the deployments table, earlier outcomes. */
 export function renderPullRequestComment(input: CommentInput): string {
   const rows = [
-    ...(input.created ? [row({ ...input.created, state: "queued", creator: input.actor, createdAt: input.now, logUrl: null, environmentUrl: null })] : []),
-    ...input.history.filter((d) => d.id !== input.created?.id).slice(0, 20).map(row),
+    ...(input.created ? [row({ ...input.created, state: "queued", createdAt: input.now, logUrl: null, environmentUrl: null }, input.rolledBack)] : []),
+    ...input.history
+      .filter((d) => d.id !== input.created?.id)
+      .slice(0, 20)
+      .map((d) => row(d, input.rolledBack)),
   ];
   const table = rows.length
     ? ["| Environment | SHA | State | Who | When | Links | Deployment |", "|---|---|---|---|---|---|---|", ...rows]
@@ -61,12 +100,19 @@ export function renderPullRequestComment(input: CommentInput): string {
     COMMENT_MARKER,
     "### Shipline",
     "",
-    outcomeLine(input),
+    `<!-- shipline:latest ${input.now} -->`,
+    input.outcome,
     "",
     ...table,
     "",
+    ...earlier(earlierOutcomes(input.previous)),
     `<sub>Environments: ${input.config.stages.map((s) => `\`${s.environment}\``).join(" → ")}. Comment \`/help\` for the commands.</sub>`,
   ].join("\n");
+}
+
+function earlier(lines: string[]): string[] {
+  if (lines.length === 0) return [];
+  return ["**Earlier**, newest first:", "", EARLIER_START, ...lines.map((l) => `- ${l}`), EARLIER_END, ""];
 }
 
 /** `/help`: the commands, the environments, and who may run what. */

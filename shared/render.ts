@@ -25,7 +25,7 @@ function fit(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-function deployButton(stage: Stage, index: number, sha: string): CheckRunAction {
+export function deployButton(stage: Stage, index: number, sha: string): CheckRunAction {
   return {
     label: fit(`Deploy ${stage.environment}`, 20),
     description: fit(`Deploy ${shortSha(sha)} to ${stage.environment}`, 40),
@@ -33,7 +33,7 @@ function deployButton(stage: Stage, index: number, sha: string): CheckRunAction 
   };
 }
 
-function rollbackButton(stage: Stage, index: number): CheckRunAction {
+export function rollbackButton(stage: Stage, index: number): CheckRunAction {
   return {
     label: fit(`Roll back ${stage.environment}`, 20),
     description: fit(`Redeploy the last good ${stage.environment}`, 40),

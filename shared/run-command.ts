@@ -3,11 +3,11 @@ import { parseCommand, type Command, type RollbackTarget } from "./commands.js";
 import { PERMISSIONS, type Permission, type ShiplineConfig } from "./config.js";
 import { FACTS_QUERY, parseFacts, type DeploymentFact, type RepoFacts } from "./facts.js";
 import type { GitHubGateway } from "./github.js";
-import { deploymentsOf } from "./history.js";
+import { deploymentsOf, pullRequestHistory, rolledBackKeys } from "./history.js";
 import { configFromFacts, type LoadedConfig } from "./load-config.js";
 import { EMPTY_TREE, lockMessage, lockRef } from "./lock.js";
 import { escapeMarkdown, shortSha } from "./markdown.js";
-import { commandCheckRun, renderHelp, renderPullRequestComment } from "./render-comment.js";
+import { commandCheckRun, commandOutcome, renderHelp, renderPullRequestComment } from "./render-comment.js";
 
 /** Where a command came from: a PR comment (text) or a check run button (already typed). */
 export type CommandSource =
@@ -205,10 +205,16 @@ async function respond(
 ): Promise<void> {
   const pullNumber = source.pullNumber;
   if (pullNumber !== null) {
-    const prShas = new Set([facts.pull?.head, facts.pull?.mergeCommit].filter(Boolean));
-    const history = facts.deployments.filter((d) => d.shipline?.pr === pullNumber || prShas.has(d.sha));
     const body = config
-      ? `${renderPullRequestComment({ decision, actor, created, history, config, now: now.toISOString().replace(/\.\d{3}Z$/, "Z") })}${extra ? `\n\n${extra}` : ""}`
+      ? `${renderPullRequestComment({
+          outcome: commandOutcome(decision, actor, created),
+          previous: facts.pull?.shiplineCommentBody ?? null,
+          created: created ? { ...created, creator: actor } : null,
+          history: pullRequestHistory(facts, pullNumber),
+          rolledBack: rolledBackKeys(facts),
+          config,
+          now: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+        })}${extra ? `\n\n${extra}` : ""}`
       : `<!-- shipline:pull-request -->\n### Shipline\n\n⛔ **Refused** (\`config_invalid\`) for ${escapeMarkdown(actor)}: ${escapeMarkdown(decision.message)}\n\n${extra}`;
     const existing = facts.pull?.shiplineCommentId ?? null;
     if (existing) await github.updateComment(existing, body);

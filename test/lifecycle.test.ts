@@ -1,15 +1,19 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { examplesOf, withInstallation } from "./helpers/examples.js";
-import { deploymentNode, factsData } from "./helpers/facts.js";
+import { deploymentNode, factsData, type FactsOptions } from "./helpers/facts.js";
 import { github, mockInstallationToken, resetRequests, testProbot, type SeenRequest } from "./helpers/probot.js";
 
 const CONFIG = "stages:\n  - environment: staging\n    auto: true\n    auto_rollback: true\n  - environment: production\n    auto: true\n    production: true\n";
+const MANUAL = "stages:\n  - environment: staging\n    auto: true\n  - environment: production\n    production: true\n";
 const GOOD = "a".repeat(40);
+const LOG = "https://github.com/acme/shop/actions/runs/55";
 
 /** A real deployment_status.created example, for a deployment Shipline made (or not). */
 function statusEvent(state: string, deployment: { environment: string; task?: string; shipline?: Record<string, unknown> | null }) {
   const example = withInstallation(examplesOf("deployment_status")[0]!);
   example.deployment_status.state = state;
+  example.deployment_status.log_url = LOG;
+  example.deployment_status.description = state === "success" ? "" : "health check failed: 503 after 10s";
   example.deployment.environment = deployment.environment;
   example.deployment.task = deployment.task ?? "deploy";
   example.deployment.payload = deployment.shipline === null ? {} : { shipline: { actor: "bob", pr: 7, stage: 0, ...deployment.shipline } };
@@ -20,6 +24,8 @@ const EXAMPLE = examplesOf("deployment_status")[0]!;
 const REPO = `/repos/${EXAMPLE.repository.full_name}`;
 const SHA = EXAMPLE.deployment.sha as string;
 const ID = EXAMPLE.deployment.id as number;
+const SHORT = SHA.slice(0, 7);
+const PULL = { number: 7, state: "MERGED" as const, mergeCommit: SHA, headRefOid: "e".repeat(40) };
 
 describe("following deployments (app/lifecycle.ts)", () => {
   let seen: SeenRequest[];
@@ -27,15 +33,23 @@ describe("following deployments (app/lifecycle.ts)", () => {
     seen = resetRequests();
   });
   const receive = (payload: unknown) => testProbot().receive({ id: "s1", name: "deployment_status", payload: payload as any });
-  const config = () =>
-    github()
-      .get(`${REPO}/contents/.github%2Fshipline.yml`)
-      .query({ ref: EXAMPLE.repository.default_branch })
-      .reply(200, CONFIG, { "content-type": "application/vnd.github.raw; charset=utf-8" });
-  const facts = (extra: Parameters<typeof factsData>[0] = {}) => {
+  const route = (r: SeenRequest) => `${r.method} ${r.path.split("?")[0]}`;
+  const request = (method: string, suffix: string) => seen.find((r) => r.method === method && r.path.split("?")[0]!.endsWith(suffix));
+
+  /** The facts query, then the commit's Shipline check run (found, or none yet), then the comment. */
+  const answer = (o: FactsOptions & { checkRun?: number | null; comment?: "create" | "update" | "none" } = {}) => {
     mockInstallationToken();
-    config();
-    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, ...extra }) });
+    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, pull: PULL, ...o }) });
+    const checkRun = o.checkRun === undefined ? 31 : o.checkRun;
+    github()
+      .get(`${REPO}/commits/${SHA}/check-runs`)
+      .query({ check_name: "Shipline", filter: "latest" })
+      .reply(200, { total_count: checkRun ? 1 : 0, check_runs: checkRun ? [{ id: checkRun - 1, name: "Shipline" }, { id: checkRun, name: "Shipline" }] : [] });
+    if (checkRun) github().patch(`${REPO}/check-runs/${checkRun}`).reply(200, { id: checkRun });
+    else github().post(`${REPO}/check-runs`).reply(201, { id: 77 });
+    const comment = o.comment ?? "create";
+    if (comment === "create") github().post(`${REPO}/issues/7/comments`).reply(201, { id: 500 });
+    if (comment === "update") github().patch(`${REPO}/issues/comments/${o.pull?.commentId ?? 450}`).reply(200, { id: 450 });
   };
 
   it("ignores every real deployment_status example (not Shipline's deployments) with zero requests", async () => {
@@ -48,11 +62,19 @@ describe("following deployments (app/lifecycle.ts)", () => {
     expect(seen).toEqual([]);
   });
 
-  it("promotes a success to the next automatic stage, once, marked with the status it follows", async () => {
-    facts();
+  it("promotes a success to the next automatic stage, once, and says so on the check run and in the PR comment", async () => {
+    answer();
     github().post(`${REPO}/deployments`).reply(201, { id: 900, sha: SHA, environment: "production", task: "deploy", payload: {} });
     await receive(statusEvent("success", { environment: "staging" }));
-    expect(seen.at(-1)!.body).toMatchObject({
+    expect(seen.map(route)).toEqual([
+      "POST /app/installations/1/access_tokens",
+      "POST /graphql",
+      `POST ${REPO}/deployments`,
+      `GET ${REPO}/commits/${SHA}/check-runs`,
+      `PATCH ${REPO}/check-runs/31`,
+      `POST ${REPO}/issues/7/comments`,
+    ]);
+    expect(request("POST", "/deployments")!.body).toMatchObject({
       ref: SHA,
       task: "deploy",
       environment: "production",
@@ -60,46 +82,130 @@ describe("following deployments (app/lifecycle.ts)", () => {
       auto_merge: false,
       payload: { shipline: { trigger: "promotion", actor: "bob", pr: 7, stage: 1, source: `status:${ID}` } },
     });
+    const outcome = `✅ **\`${SHORT}\` is live on staging** (deployment ${ID}, 2s) [log](${LOG}). Promoted automatically: deployment 900 takes it to production; Shipline's gates decide when it runs.`;
+    expect(request("PATCH", "/check-runs/31")!.body).toEqual({
+      status: "completed",
+      conclusion: "success",
+      external_id: `deployment:${ID}`,
+      output: {
+        title: `${SHORT} is live on staging`,
+        summary: [outcome, "", "| # | Environment | State |", "|---|---|---|", `| 1 | staging | success (deployment ${ID}, 2s) [log](${LOG}) |`, "| 2 | production | not deployed |"].join("\n"),
+      },
+      actions: [{ label: "Roll back staging", description: "Redeploy the last good staging", identifier: "rollback:0" }],
+    });
+    const comment = (request("POST", "/issues/7/comments")!.body as { body: string }).body;
+    expect(comment).toContain("<!-- shipline:pull-request -->");
+    expect(comment).toContain(outcome);
   });
 
-  it("does not promote twice when the status is delivered again", async () => {
-    facts({ deployments: [deploymentNode({ id: 900, sha: SHA, environment: "production", state: "QUEUED", shipline: { source: `status:${ID}` } })] });
+  it("does not promote twice when the status is delivered again, and edits the same comment", async () => {
+    answer({
+      pull: { ...PULL, commentId: 450 },
+      comment: "update",
+      deployments: [deploymentNode({ id: 900, sha: SHA, environment: "production", state: "QUEUED", shipline: { source: `status:${ID}`, pr: 7 } })],
+    });
     await receive(statusEvent("success", { environment: "staging" }));
     expect(seen.some((r) => r.method === "POST" && r.path.endsWith("/deployments"))).toBe(false);
+    expect((request("PATCH", "/issues/comments/450")!.body as { body: string }).body).toContain("It was already promoted to production.");
   });
 
-  it("does not promote into a stage locked by someone else", async () => {
-    facts({ locks: [{ environment: "production", holder: "carol" }] });
+  it("does not promote into a stage locked by someone else, and says why", async () => {
+    answer({ locks: [{ environment: "production", holder: "carol" }] });
     await receive(statusEvent("success", { environment: "staging" }));
     expect(seen.some((r) => r.path.endsWith("/deployments"))).toBe(false);
+    expect((request("POST", "/issues/7/comments")!.body as { body: string }).body).toContain("production is locked, so it was not promoted; deploy it once the lock is released.");
   });
 
-  it("rolls back a failed deployment to the last good version, once", async () => {
-    facts({ deployments: [deploymentNode({ id: 10, sha: GOOD, environment: "staging", statuses: ["SUCCESS", "INACTIVE"], state: "INACTIVE" })] });
+  it("offers the next manual stage with a button and the command to type", async () => {
+    answer({ config: MANUAL, checkRun: null });
+    await receive(statusEvent("success", { environment: "staging" }));
+    const run = request("POST", "/check-runs")!.body as { head_sha: string; actions: unknown[]; output: { summary: string } };
+    expect(run.head_sha).toBe(SHA);
+    expect(run.actions).toEqual([
+      { label: "Deploy production", description: `Deploy ${SHORT} to production`, identifier: "deploy:1" },
+      { label: "Roll back staging", description: "Redeploy the last good staging", identifier: "rollback:0" },
+    ]);
+    expect(run.output.summary).toContain("Next: comment `/deploy production` on the pull request, or use **Deploy production** on the Shipline check run.");
+  });
+
+  it("rolls back a failed deployment to the last good version, once, and says so", async () => {
+    answer({ deployments: [deploymentNode({ id: 10, sha: GOOD, environment: "staging", statuses: ["SUCCESS", "INACTIVE"], state: "INACTIVE" })] });
     github().post(`${REPO}/deployments`).reply(201, { id: 901, sha: GOOD, environment: "staging", task: "deploy:rollback", payload: {} });
     await receive(statusEvent("failure", { environment: "staging" }));
-    expect(seen.at(-1)!.body).toMatchObject({
+    expect(request("POST", "/deployments")!.body).toMatchObject({
       ref: GOOD,
       task: "deploy:rollback",
       environment: "staging",
       payload: { shipline: { trigger: "auto_rollback", replaces: SHA, replaces_deployment: ID, source: `status:${ID}` } },
     });
+    const run = request("PATCH", "/check-runs/31")!.body as { conclusion: string; output: { title: string }; actions: unknown[] };
+    expect(run).toMatchObject({ conclusion: "failure", output: { title: `Deployment of ${SHORT} to staging failed` }, actions: [] });
+    expect((request("POST", "/issues/7/comments")!.body as { body: string }).body).toContain(
+      `❌ **Deploying \`${SHORT}\` to staging failed** (deployment ${ID}, 2s) [log](${LOG}): health check failed: 503 after 10s. Rolling back automatically to \`aaaaaaa\` (deployment 901).`,
+    );
   });
 
-  it("never rolls back a rollback (no loop), and rolls back nothing when nothing was good before", async () => {
-    // A failed rollback: the config alone settles it, no facts are fetched.
-    mockInstallationToken();
-    config();
-    await receive(statusEvent("failure", { environment: "staging", task: "deploy:rollback" }));
-    facts();
+  it("never rolls back a rollback (no loop), and says so", async () => {
+    answer();
+    await receive(statusEvent("failure", { environment: "staging", task: "deploy:rollback", shipline: { replaces: GOOD } }));
+    expect(seen.some((r) => r.path.endsWith("/deployments"))).toBe(false);
+    expect((request("POST", "/issues/7/comments")!.body as { body: string }).body).toContain("Shipline never rolls back a rollback");
+  });
+
+  it("rolls back nothing when nothing was good before", async () => {
+    answer();
     await receive(statusEvent("error", { environment: "staging" }));
     expect(seen.some((r) => r.path.endsWith("/deployments"))).toBe(false);
+    expect((request("POST", "/issues/7/comments")!.body as { body: string }).body).toContain("Nothing succeeded in staging before it, so there is no version to roll back to.");
   });
 
-  it("does not roll back where auto_rollback is off, and reads nothing but the config", async () => {
-    mockInstallationToken();
-    config();
+  it("where auto_rollback is off, offers the rollback instead of making one", async () => {
+    answer();
     await receive(statusEvent("failure", { environment: "production" }));
-    expect(seen.map((r) => r.method + " " + r.path.split("?")[0])).toEqual(["POST /app/installations/1/access_tokens", `GET ${REPO}/contents/.github/shipline.yml`]);
+    expect(seen.some((r) => r.path.endsWith("/deployments"))).toBe(false);
+    expect((request("PATCH", "/check-runs/31")!.body as { actions: unknown[] }).actions).toEqual([
+      { label: "Roll back production", description: "Redeploy the last good production", identifier: "rollback:1" },
+    ]);
+    expect((request("POST", "/issues/7/comments")!.body as { body: string }).body).toContain("Roll back with `/rollback production` on the pull request");
+  });
+
+  it("after a rollback succeeds, marks the version it replaced as rolled back in the comment", async () => {
+    const BAD = "b".repeat(40);
+    answer({
+      deployments: [
+        deploymentNode({ id: 20, sha: BAD, environment: "staging", state: "FAILURE", shipline: { pr: 7 } }),
+        deploymentNode({ id: ID, sha: SHA, environment: "staging", task: "deploy:rollback", state: "SUCCESS", shipline: { pr: 7, replaces: BAD } }),
+      ],
+    });
+    await receive(statusEvent("success", { environment: "staging", task: "deploy:rollback", shipline: { replaces: BAD, replaces_deployment: 20 } }));
+    expect(seen.some((r) => r.path.endsWith("/deployments"))).toBe(false);
+    const comment = (request("POST", "/issues/7/comments")!.body as { body: string }).body;
+    expect(comment).toContain(`↩️ **staging rolled back to \`${SHORT}\`** (deployment ${ID}, 2s) [log](${LOG}). \`bbbbbbb\` is marked rolled back and is no longer offered as the last good version.`);
+    expect(comment).toContain("| staging | `bbbbbbb` | ❌ failure · ↩️ rolled back |");
+    expect(comment).toContain(`| staging | \`${SHORT}\` | ✅ success (rollback) |`);
+  });
+
+  it("moves the previous outcome into the comment's earlier outcomes, newest first, keeping 15", async () => {
+    const older = Array.from({ length: 20 }, (_, i) => `- 2026-11-2${i % 10}T08:00:00Z · older outcome ${i}`);
+    const previous = ["<!-- shipline:pull-request -->", "### Shipline", "", "<!-- shipline:latest 2026-11-23T09:00:00Z -->", "🚀 (`deploy`) bob: Deploying to staging.", "", "<!-- shipline:earlier -->", ...older, "<!-- /shipline:earlier -->"].join("\n");
+    answer({ pull: { ...PULL, commentId: 450, commentBody: previous }, comment: "update", config: MANUAL });
+    await receive(statusEvent("success", { environment: "staging" }));
+    const body = (request("PATCH", "/issues/comments/450")!.body as { body: string }).body;
+    const listed = body.slice(body.indexOf("<!-- shipline:earlier -->"), body.indexOf("<!-- /shipline:earlier -->")).split("\n").filter((l) => l.startsWith("- "));
+    expect(listed).toEqual(["- 2026-11-23T09:00:00Z · 🚀 (`deploy`) bob: Deploying to staging.", ...older.slice(0, 14)]);
+    expect(body).toContain(`<!-- shipline:latest ${EXAMPLE.deployment_status.created_at} -->\n✅ **\`${SHORT}\` is live on staging**`);
+  });
+
+  it("writes no comment for a deployment without a pull request (a direct push)", async () => {
+    answer({ comment: "none", pull: null, config: MANUAL });
+    await receive(statusEvent("success", { environment: "staging", shipline: { pr: null } }));
+    expect(seen.map(route)).toEqual(["POST /app/installations/1/access_tokens", "POST /graphql", `GET ${REPO}/commits/${SHA}/check-runs`, `PATCH ${REPO}/check-runs/31`]);
+  });
+
+  it("does nothing but log when the config on the default branch is broken", async () => {
+    mockInstallationToken();
+    github().post("/graphql").reply(200, { data: factsData({ config: "stages: 3\n", pull: PULL }) });
+    await receive(statusEvent("failure", { environment: "staging" }));
+    expect(seen.map(route)).toEqual(["POST /app/installations/1/access_tokens", "POST /graphql"]);
   });
 });

@@ -144,6 +144,22 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
     vi.useRealTimers();
   });
 
+  it("reads who asked and the freeze override from Shipline's deployment when the job's deployment is GitHub's own record", async () => {
+    // A job that references an environment gets a deployment of GitHub's (creator github-actions, no payload).
+    vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-11-28T11:00:00Z") });
+    const frozen = "stages:\n  - environment: production\n    checks: none\n    freeze:\n      - { from: fri 18:00, to: mon 08:00, timezone: Europe/Paris }\n";
+    const ours = deploymentNode({ id: 70, sha: SHA, environment: "production", state: null, shipline: { actor: "carol", override_freeze: true, trigger: "command" } });
+    mockInstallationToken();
+    github().post("/graphql").reply(200, { data: factsData({ config: frozen, deployments: [ours], locks: [{ environment: "production", holder: "carol" }] }) });
+    mockChecks([]);
+    review();
+    await receive(protectionEvent("production"));
+    expect(answer().state).toBe("approved");
+    expect(answer().comment).toContain("✅ freeze: production is frozen, overridden by an admin.");
+    expect(answer().comment).toContain("✅ lock: production is locked by carol, who deploys.");
+    vi.useRealTimers();
+  });
+
   it("fails closed on a broken config: rejected with the problems", async () => {
     mockInstallationToken();
     github().post("/graphql").reply(200, { data: factsData({ config: "stages: nope\n" }) });
@@ -174,6 +190,25 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
     github().post(`${repo}/actions/runs/${RUN}/deployment_protection_rule`).reply(204);
     await testProbot().receive({ id: "c1", name: "check_run", payload: checkRun as any });
     expect(seen.at(-1)!.body).toMatchObject({ environment_name: "production", state: "approved" });
+  });
+
+  it("decides again for the person who asked, not for the CI bot whose check completed", async () => {
+    const checkRun = withInstallation(examplesOf("check_run").find((e) => e.action === "completed")!);
+    const sha = checkRun.check_run.head_sha as string;
+    const repo = `/repos/${checkRun.repository.full_name}`;
+    mockInstallationToken(checkRun.installation.id);
+    github().get(`${repo}/actions/runs`).query(true).reply(200, { total_count: 1, workflow_runs: [{ id: RUN }] });
+    github().get(`${repo}/actions/runs/${RUN}/pending_deployments`).reply(200, [{ environment: { id: 1, name: "production" }, wait_timer: 0, current_user_can_approve: false, reviewers: [] }]);
+    const deployments = [
+      deploymentNode({ id: 3, sha, environment: "staging", statuses: ["SUCCESS"], createdAt: "2026-11-20T08:00:00Z" }),
+      deploymentNode({ id: 9, sha, environment: "production", state: null, shipline: { actor: "carol", trigger: "command" } }),
+    ];
+    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, deployments, locks: [{ environment: "production", holder: "carol" }] }) });
+    github().get(`${repo}/commits/${sha}/check-runs`).query(true).reply(200, { total_count: 1, check_runs: [{ id: 1, name: "test", status: "completed", conclusion: "success", details_url: null }] });
+    github().get(`${repo}/commits/${sha}/statuses`).query(true).reply(200, []);
+    github().post(`${repo}/actions/runs/${RUN}/deployment_protection_rule`).reply(204);
+    await testProbot().receive({ id: "c3", name: "check_run", payload: checkRun as any });
+    expect(seen.at(-1)!.body).toMatchObject({ environment_name: "production", state: "approved", comment: expect.stringContaining("✅ lock: production is locked by carol, who deploys.") });
   });
 
   it("ignores Shipline's own check runs completing (no loop, no request)", async () => {

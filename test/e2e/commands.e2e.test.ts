@@ -62,9 +62,14 @@ describe("PR commands and buttons against the emulator", () => {
   it("deploys the PR head to staging in 7 requests, edits the same comment, and reacts with eyes", async () => {
     const made = await comment("alice", "/deploy staging");
     const head = emulator.scenario.repo(REPO).pulls.get(pr)!.head.sha;
-    // The command's own requests; what follows is the lifecycle reading the config after the
-    // workflow's `success` status (staging -> production is manual here: nothing else).
-    expect(made.slice(7).map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual(["GET /repos/acme/api/contents/.github/shipline.yml"]);
+    // The command's own requests; what follows is the lifecycle reporting the workflow's
+    // `success` status on the check run and the comment (production is manual here: no promotion).
+    expect(made.slice(7).map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
+      "POST /graphql",
+      `GET /repos/acme/api/commits/${head}/check-runs`,
+      expect.stringMatching(/^PATCH \/repos\/acme\/api\/check-runs\/\d+$/),
+      expect.stringMatching(/^PATCH \/repos\/acme\/api\/issues\/comments\/\d+$/),
+    ]);
     expect(made.slice(0, 7).map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
       expect.stringMatching(/^POST \/repos\/acme\/api\/issues\/comments\/\d+\/reactions$/),
       "POST /graphql",
@@ -140,7 +145,7 @@ describe("PR commands and buttons against the emulator", () => {
     expect(last.task).toBe("deploy:rollback");
     expect(last.sha).not.toBe(merge.sha);
     expect((last.payload as any).shipline.replaces).toBe(merge.sha);
-  });
+  }, 60_000);
 
   it("never answers its own comments (no loop)", () => {
     const fromApp = emulator.deliveries.filter((d) => d.event === "issue_comment" && (d.payload as any).sender.login === "shipline[bot]");

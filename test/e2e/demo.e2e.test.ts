@@ -7,7 +7,7 @@ const root = new URL("../../", import.meta.url).pathname;
 // README's first command is `npm ci && npm run demo`: the demo must tell its story and exit 0.
 describe("npm run demo", () => {
   it("plays the story against the emulator and exits 0 with per-step request counts", async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ["dist/demo.js"], { cwd: root, timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ["dist/demo.js"], { cwd: root, timeout: 170_000 });
     expect(stdout).toContain("bob merges pull request #1: the merged commit becomes a deployment to staging");
     expect(stdout).toMatch(/deployment \d+: [0-9a-f]{7} to staging by shipline\[bot\], payload \{"shipline":\{"trigger":"merge","actor":"bob","pr":1,"stage":0\}\}; in_progress -> success/);
     expect(stdout).toContain("deployments of");
@@ -15,6 +15,13 @@ describe("npm run demo", () => {
     expect(stdout).toContain("failure — .github/shipline.yml is not valid: 3 problems");
     expect(stdout).toMatch(/ +\d+ {2}bob merges pull request #1/);
     expect(stdout).toContain("(`rollback`) carol: Rolling production back to");
+    // The delivery loop: the gate waits for CI, approves, production fails, the rollback is automatic.
+    expect(stdout).toMatch(/workflow run \d+ \(production\): waiting; Shipline's rule: report — Shipline is waiting before production takes [0-9a-f]{7}: Waiting for required checks \(not reported yet: `ci\/test`\)/);
+    expect(stdout).toMatch(/workflow run \d+ \(production\): completed; Shipline's rule: approved — Shipline approved [0-9a-f]{7} for production: every gate passed\./);
+    expect(stdout).toMatch(/to production -> failure \(version verified live, \d+ failed probes\)/);
+    expect(stdout).toMatch(/"trigger":"auto_rollback","actor":"bob","pr":3,"stage":1,"source":"status:\d+","replaces":"[0-9a-f]{40}","replaces_deployment":\d+\}\}; in_progress -> success/);
+    expect(stdout).toMatch(/↩️ \*\*production rolled back to `[0-9a-f]{7}`\*\* \(deployment \d+, \d+m?s\)/);
+    expect(stdout).toMatch(/- \S+ · ❌ \*\*Deploying `[0-9a-f]{7}` to production failed\*\* .*Rolling back automatically to `[0-9a-f]{7}` \(deployment \d+\)\./);
     expect(stdout).toContain("Every request was checked against GitHub's OpenAPI description: all accepted.");
-  }, 90_000);
+  }, 180_000);
 });

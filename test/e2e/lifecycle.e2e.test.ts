@@ -51,12 +51,21 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
   const states = (id: number) => [...emulator.scenario.repo(REPO).deployments.get(id)!.statuses].reverse().map((s) => s.state);
   const run = (sha: string) => [...emulator.scenario.repo(REPO).workflowRuns.values()].filter((r) => r.head_sha === sha);
 
+  const pulls = new Map<string, number>();
   const release = async (title: string) => {
     const pr = emulator.scenario.openPullRequest(REPO, { branch: title.replace(/\W+/g, "-"), title, author: "alice" });
     const merge = emulator.scenario.mergePullRequest(REPO, pr.number, { by: "bob" });
+    pulls.set(merge.sha, pr.number);
     await emulator.settled();
     return merge.sha;
   };
+  /** Shipline's one comment on the pull request that shipped `sha`. */
+  const commentOf = (sha: string) => {
+    const mine = [...emulator.scenario.repo(REPO).comments.values()].filter((c) => c.issue_number === pulls.get(sha) && c.user.login.endsWith("[bot]"));
+    expect(mine).toHaveLength(1);
+    return mine[0]!.body;
+  };
+  const checkRunOf = (sha: string) => [...emulator.scenario.repo(REPO).checkRuns.values()].filter((r) => r.head_sha === sha && r.name === "Shipline").at(-1)!;
 
   let first = "";
   it("promotes a merged commit from staging to production, where Shipline's gate waits for CI, then approves", async () => {
@@ -73,6 +82,10 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
     await emulator.settled();
     expect(run(first)[0]!.reviews.at(-1)).toMatchObject({ state: "approved", comment: expect.stringContaining("every gate passed") });
     expect(states(production.id)).toEqual(["in_progress", "success"]);
+    // Each final status was reported where people look: the PR comment and the commit's check run.
+    expect(commentOf(first)).toMatch(new RegExp(`✅ \\*\\*\`${first.slice(0, 7)}\` is live on production\\*\\* \\(deployment ${production.id}, \\d+(ms|s)\\) \\[log\\]\\(https://ci.example/${production.id}\\)\\. This was the last stage\\.`));
+    expect(commentOf(first)).toContain(`| staging | \`${first.slice(0, 7)}\` | ✅ success`);
+    expect(checkRunOf(first)).toMatchObject({ conclusion: "success", output: { title: `${first.slice(0, 7)} is live on production` } });
   });
 
   it("rolls production back automatically when the next release fails there, through the same gate", async () => {
@@ -87,5 +100,13 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
     expect(states(rollback.id)).toEqual(["in_progress", "success"]);
     // Exactly one rollback: its success promotes nothing, and nothing rolls it back.
     expect(deployments().filter((d) => d.task === "deploy:rollback")).toHaveLength(1);
+    // The second PR's comment tells the whole story: its failure, the rollback, what is marked.
+    const body = commentOf(second);
+    expect(body).toContain(`↩️ **production rolled back to \`${first.slice(0, 7)}\`** (deployment ${rollback.id}`);
+    expect(body).toContain(`\`${second.slice(0, 7)}\` is marked rolled back and is no longer offered as the last good version.`);
+    expect(body).toContain(`| production | \`${second.slice(0, 7)}\` | ❌ failure · ↩️ rolled back |`);
+    expect(body).toContain(`| production | \`${first.slice(0, 7)}\` | ✅ success (rollback) |`);
+    expect(checkRunOf(second)).toMatchObject({ conclusion: "failure", output: { title: `Deployment of ${second.slice(0, 7)} to production failed` } });
+    expect(checkRunOf(second).output.summary).toContain(`Rolling back automatically to \`${first.slice(0, 7)}\` (deployment ${rollback.id}).`);
   });
 });

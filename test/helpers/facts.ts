@@ -34,6 +34,7 @@ export interface FactsOptions {
     headCommittedAt: string;
     checks: string | null;
     commentId: number | null;
+    commentBody: string;
   }> | null;
 }
 
@@ -69,7 +70,7 @@ export function factsData(o: FactsOptions = {}) {
               reviewDecision: p.reviewDecision ?? null,
               reviews: { totalCount: p.approvals ?? 0 },
               commits: { nodes: [{ commit: { oid: head, committedDate: p.headCommittedAt ?? "2019-05-15T15:00:00Z", statusCheckRollup: p.checks === null ? null : { state: p.checks ?? "SUCCESS" } } }] },
-              comments: { nodes: p.commentId ? [{ databaseId: p.commentId, body: `${COMMENT_MARKER}\nold`, viewerDidAuthor: true }] : [] },
+              comments: { nodes: p.commentId ? [{ databaseId: p.commentId, body: p.commentBody ?? `${COMMENT_MARKER}\nold`, viewerDidAuthor: true }] : [] },
             },
           }
         : {}),
