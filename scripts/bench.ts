@@ -1,5 +1,6 @@
 // `npm run bench`: Shipline's figures, printed beside their targets. Nothing here asserts a
 // time; the figures are for people (and for the closing notes of issues).
+import { migrationFigures } from "./bench-migrations.js";
 import { execFileSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -167,4 +168,6 @@ await inProcessThroughput();
 await httpThroughput();
 console.log("\nActions");
 actionFigures();
+console.log("\nMigrations (same server, same files, one transaction each)");
+await migrationFigures(record);
 process.exit(0);

@@ -1,7 +1,7 @@
 // Builds the app bundle (dist/app.js), one bundle per action (actions/<name>/dist/index.js,
 // committed so `uses:` works) and the JSON Schema editors use to check shipline.yml.
 import { build } from "esbuild";
-import { readdirSync, existsSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
+import { readdirSync, existsSync, writeFileSync, mkdirSync, readFileSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -69,7 +69,21 @@ const noRestMethods = {
     }));
   },
 };
+// PostgreSQL's parser (libpg_query, 1.7 MB of WASM) and PGlite (PostgreSQL in-process, 15 MB)
+// are loaded by the migrate action only when it runs, from actions/lib, so they weigh on no
+// bundle and no start-up.
+const LAZY_LIBS = { "libpg-query": "../../lib/pg-parser/index.cjs", "@electric-sql/pglite": "../../lib/pglite/index.mjs" };
+const lazyLibs = {
+  name: "lazy-libs",
+  setup(b) {
+    b.onResolve({ filter: /^(libpg-query|@electric-sql\/pglite)$/ }, (args) => ({ path: LAZY_LIBS[args.path], external: true }));
+  },
+};
 if (actions.length > 0) {
+  await build({ ...common, entryPoints: [join(root, "node_modules/libpg-query/wasm/index.cjs")], outfile: join(outRoot, "actions/lib/pg-parser/index.cjs"), format: "cjs", target: "node20", legalComments: "none", sourcemap: false });
+  copyFileSync(join(root, "node_modules/libpg-query/wasm/libpg-query.wasm"), join(outRoot, "actions/lib/pg-parser/libpg-query.wasm"));
+  await build({ ...common, entryPoints: ["@electric-sql/pglite"], outfile: join(outRoot, "actions/lib/pglite/index.mjs"), target: "node20", banner, legalComments: "none", sourcemap: false, logLevel: "error" });
+  for (const file of ["pglite.wasm", "initdb.wasm", "pglite.data"]) copyFileSync(join(root, "node_modules/@electric-sql/pglite/dist", file), join(outRoot, "actions/lib/pglite", file));
   await build({ ...common, entryPoints: ["undici"], outfile: join(outRoot, "actions/lib/undici.cjs"), format: "cjs", target: "node20", legalComments: "none", sourcemap: false });
   // The artifact client (1.7 MB with Azure's storage SDK) is imported by the build action only
   // on a runner that offers the artifact service.
@@ -82,7 +96,9 @@ for (const name of actions) {
     outfile: join(outRoot, "actions", name, "dist/index.js"),
     target: "node20",
     banner: { js: `${banner.js} const __shiplineUndiciPath = new URL("../../lib/undici.cjs", import.meta.url).pathname;` },
-    plugins: [lazyUndici, noRestMethods],
+    plugins: [lazyUndici, noRestMethods, lazyLibs],
+    // node-postgres' optional native binding and its Cloudflare socket are never used here.
+    external: ["pg-native", "cloudflare:sockets"],
     legalComments: "none",
   });
 }

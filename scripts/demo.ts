@@ -3,7 +3,7 @@
 // deploy workflow is a local command started by the `deployment` event.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -79,11 +79,12 @@ async function startShop(): Promise<{ url: string; crashing: Set<string>; close:
  * The repository's deploy workflow (`on: deployment`): the real actions/deploy bundle, run as
  * a runner runs it, whose command releases the SHA to the shop service.
  */
-function deployWorkflow(emulator: Emulator, shop: string) {
+function deployWorkflow(emulator: Emulator, shop: string, databases: string) {
   const token = emulator.workflowToken();
   const root = projectRoot();
   return async (payload: Record<string, any>) => {
     const { id, sha, environment } = payload.deployment;
+    await migrateStep(emulator, root, sha, environment, join(databases, environment));
     const dir = mkdtempSync(join(tmpdir(), "shipline-demo-"));
     writeFileSync(join(dir, "event.json"), JSON.stringify(payload));
     writeFileSync(join(dir, "output"), "");
@@ -120,6 +121,30 @@ function deployWorkflow(emulator: Emulator, shop: string) {
   };
 }
 
+/**
+ * The workflow's first step: the real actions/migrate bundle on the checkout of the deployed
+ * SHA, against that environment's database (PGlite kept on disk: the embedded default).
+ */
+async function migrateStep(emulator: Emulator, root: string, sha: string, environment: string, database: string): Promise<void> {
+  const tree = emulator.scenario.repo(REPO).commits.get(sha)?.files ?? new Map<string, string>();
+  const checkout = mkdtempSync(join(tmpdir(), "shipline-demo-checkout-"));
+  mkdirSync(join(checkout, "migrations"));
+  for (const [path, content] of tree) if (path.startsWith("migrations/")) writeFileSync(join(checkout, path), content);
+  const output = join(checkout, "output");
+  writeFileSync(output, "");
+  const env = { PATH: process.env.PATH ?? "", GITHUB_WORKSPACE: checkout, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: join(checkout, "summary.md"), GITHUB_ACTOR: "shipline-demo", "INPUT_PGLITE-DATA-DIR": database, INPUT_MODE: "apply" };
+  writeFileSync(env.GITHUB_STEP_SUMMARY, "");
+  const result = await run(process.execPath, [join(root, "actions/migrate/dist/index.js")], { env }).then(
+    () => "ok",
+    () => "failed",
+  );
+  const outputs = readFileSync(output, "utf8");
+  const value = (name: string) => new RegExp(`${name}<<(\\S+)\n([^\n]*)`).exec(outputs)?.[2] ?? "?";
+  const applied = [...(readFileSync(env.GITHUB_STEP_SUMMARY, "utf8").matchAll(/^\| (V\S+?\.sql|R\S+?\.sql) \| \d+ ms \|$/gm))].map((m) => m[1]!.replace(/\\/g, ""));
+  rmSync(checkout, { recursive: true, force: true });
+  say(`workflow "deploy" ran actions/migrate for ${shortSha(sha)} on ${environment}'s database (PGlite): ${result}, applied ${value("applied")}${applied.length ? ` (${applied.join(", ")})` : ""}, ${value("findings")} lint findings`);
+}
+
 function showCheckRun(emulator: Emulator, sha: string): void {
   const runs = [...emulator.scenario.repo(REPO).checkRuns.values()].filter((r) => r.head_sha === sha);
   for (const r of runs) {
@@ -149,10 +174,14 @@ async function main(): Promise<void> {
     console.log(`${clock()} GitHub emulator at ${emulator.apiUrl}; app (dist/app.js) at ${app.webhookUrl}`);
     say(dim("a fresh app key was generated; the app authenticates with it and every webhook is signed"));
     const shop = await startShop();
-    closeShop = shop.close;
-    emulator.onWorkflowEvent("deployment", deployWorkflow(emulator, shop.url));
+    const databases = mkdtempSync(join(tmpdir(), "shipline-demo-databases-"));
+    closeShop = async () => {
+      await shop.close();
+      rmSync(databases, { recursive: true, force: true });
+    };
+    emulator.onWorkflowEvent("deployment", deployWorkflow(emulator, shop.url, databases));
     const { scenario } = emulator;
-    scenario.createRepo(REPO, { files: { "index.js": "console.log('shop')\n" } });
+    scenario.createRepo(REPO, { files: { "index.js": "console.log('shop')\n", "migrations/V1__create_orders.sql": "CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric NOT NULL);\n" } });
     scenario.setRole(REPO, "alice", "write");
     scenario.setRole(REPO, "bob", "maintain");
     scenario.setRole(REPO, "carol", "admin");
@@ -259,7 +288,7 @@ async function main(): Promise<void> {
     let third = 0;
     let risky = "";
     await step(emulator, `alice's pull request "Pay with vouchers" is merged by bob: staging, then production waits for CI`, () => {
-      third = scenario.openPullRequest(REPO, { branch: "vouchers", title: "Pay with vouchers", author: "alice", files: { "vouchers.js": "export const vouchers = true\n" } }).number;
+      third = scenario.openPullRequest(REPO, { branch: "vouchers", title: "Pay with vouchers", author: "alice", files: { "vouchers.js": "export const vouchers = true\n", "migrations/V2__order_vouchers.sql": "-- Expand: a nullable column, which the running version ignores.\nALTER TABLE orders ADD COLUMN voucher text;\n" } }).number;
       risky = scenario.mergePullRequest(REPO, third, { by: "bob" }).sha;
       // This release starts in staging, but never becomes healthy in production.
       shop.crashing.add(`production:${risky}`);

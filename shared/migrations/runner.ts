@@ -247,9 +247,9 @@ async function applyOne(db: MigrationDatabase, table: string, migration: Migrati
   const timeouts = (scope: "LOCAL" | "SESSION") => [`SET ${scope} lock_timeout = ${Math.max(1, Math.round(options.lockTimeoutMs))}`, `SET ${scope} statement_timeout = ${Math.max(1, Math.round(options.statementTimeoutMs))}`];
   const started = clock();
   if (migration.transactional) {
-    await db.query("BEGIN");
+    // One round trip: the transaction and its timeouts.
+    await db.query(["BEGIN", ...timeouts("LOCAL")].join("; "));
     try {
-      for (const sql of timeouts("LOCAL")) await db.query(sql);
       for (const statement of statements) {
         try {
           await db.query(statement.text);
@@ -269,7 +269,7 @@ async function applyOne(db: MigrationDatabase, table: string, migration: Migrati
   }
   // Outside a transaction (CREATE INDEX CONCURRENTLY): statement by statement; a failure is
   // recorded, so the next run stops until someone has looked (`mode: repair`).
-  for (const sql of timeouts("SESSION")) await db.query(sql.replace(" SESSION", ""));
+  await db.query(timeouts("SESSION").join("; ").replace(/ SESSION/g, ""));
   try {
     for (const statement of statements) {
       try {
@@ -283,7 +283,6 @@ async function applyOne(db: MigrationDatabase, table: string, migration: Migrati
     await record(ms, true);
     return { file: migration.file, version: migration.version, name: migration.name, ms };
   } finally {
-    await db.query("RESET lock_timeout");
-    await db.query("RESET statement_timeout");
+    await db.query("RESET lock_timeout; RESET statement_timeout");
   }
 }

@@ -22,6 +22,9 @@ describe("npm run demo", () => {
     expect(stdout).toMatch(/"trigger":"auto_rollback","actor":"bob","pr":3,"stage":1,"source":"status:\d+","replaces":"[0-9a-f]{40}","replaces_deployment":\d+\}\}; in_progress -> success/);
     expect(stdout).toMatch(/↩️ \*\*production rolled back to `[0-9a-f]{7}`\*\* \(deployment \d+, \d+m?s\)/);
     expect(stdout).toMatch(/- \S+ · ❌ \*\*Deploying `[0-9a-f]{7}` to production failed\*\* .*Rolling back automatically to `[0-9a-f]{7}` \(deployment \d+\)\./);
+    // Migrations run in each deploy, on the embedded default (PGlite), before the new version.
+    expect(stdout).toMatch(/ran actions\/migrate for [0-9a-f]{7} on staging's database \(PGlite\): ok, applied 1 \(V1__create_orders\.sql\), 0 lint findings/);
+    expect(stdout).toMatch(/ran actions\/migrate for [0-9a-f]{7} on production's database \(PGlite\): ok, applied 1 \(V2__order_vouchers\.sql\), 0 lint findings/);
     expect(stdout).toContain("Every request was checked against GitHub's OpenAPI description: all accepted.");
   }, 180_000);
 });

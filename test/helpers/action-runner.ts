@@ -19,7 +19,8 @@ export interface ActionRun {
  * GITHUB_* (event, output and summary files), pointed at the emulator through GITHUB_API_URL.
  */
 export async function runActionBundle(options: {
-  emulator: Emulator;
+  /** Where GitHub is; an action that never calls GitHub (migrate) needs none. */
+  emulator?: Emulator;
   entry: string;
   repository: string;
   token: string;
@@ -36,8 +37,9 @@ export async function runActionBundle(options: {
   writeFileSync(files.summary, "");
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
-    GITHUB_API_URL: options.emulator.apiUrl,
-    GITHUB_SERVER_URL: `http://${options.emulator.host}`,
+    // Without an emulator, any call to GitHub fails at once (nothing listens on port 9).
+    GITHUB_API_URL: options.emulator?.apiUrl ?? "http://127.0.0.1:9",
+    GITHUB_SERVER_URL: options.emulator ? `http://${options.emulator.host}` : "http://127.0.0.1:9",
     GITHUB_REPOSITORY: options.repository,
     GITHUB_RUN_ID: "4242",
     GITHUB_EVENT_NAME: options.eventName ?? "deployment",
