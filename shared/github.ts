@@ -5,6 +5,7 @@ import { shiplineOf } from "./payload.js";
 // The description types ids as `number | bigint`; GitHub's ids fit in a double for decades.
 export type Deployment = Omit<components["schemas"]["deployment"], "id"> & { id: number };
 export type CheckRun = Omit<components["schemas"]["check-run"], "id"> & { id: number };
+export type Release = Omit<components["schemas"]["release"], "id"> & { id: number };
 
 /**
  * The one method Shipline needs from an Octokit: Probot's, @actions/github's and
@@ -246,6 +247,26 @@ export class GitHubGateway {
   async pendingEnvironments(runId: number): Promise<string[]> {
     const data = await this.call<Array<{ environment: { name?: string } }>>("GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments", { run_id: runId });
     return data.map((d) => d.environment.name ?? "").filter(Boolean);
+  }
+
+  /** One GraphQL request (counted like every other). */
+  async graphql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+    this.requests++;
+    return this.octokit.graphql<T>(query, { ...this.repo, ...variables });
+  }
+
+  /** Releases, drafts included (for a token with push access), newest first. */
+  listReleases(): Promise<Release[]> {
+    return this.call<Release[]>("GET /repos/{owner}/{repo}/releases", { per_page: 100 });
+  }
+
+  /** Fails with 422 `already_exists` when the tag has a release: the step that keeps concurrent runs to one. */
+  createRelease(release: { tag_name: string; target_commitish: string; name: string; body: string; draft: boolean }): Promise<Release> {
+    return this.call<Release>("POST /repos/{owner}/{repo}/releases", { ...release, request: NO_BLIND_RETRY });
+  }
+
+  updateRelease(id: number, changes: { name: string; body: string }): Promise<Release> {
+    return this.call<Release>("PATCH /repos/{owner}/{repo}/releases/{release_id}", { release_id: id, ...changes });
   }
 
   createCheckRun(checkRun: NewCheckRun): Promise<CheckRun> {

@@ -49,13 +49,82 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
   const runs_superseded = (repo: Repository, run: { id: number; name: string; head_sha: string }) =>
     [...repo.checkRuns.values()].some((o) => o.head_sha === run.head_sha && o.name === run.name && o.id > run.id);
 
-  const commit = (repo: Repository, c: Commit) => ({
+  const commit = (repo: Repository, c: Commit): Record<string, unknown> => ({
     __typename: "Commit",
     oid: c.sha,
     committedDate: c.date,
     message: c.message,
-    statusCheckRollup: rollup(repo, c.sha),
+    messageHeadline: c.message.split("\n", 1)[0],
+    author: { name: c.author.login, email: `${c.author.login}@users.noreply.example`, user: actor(c.author) },
+    statusCheckRollup: () => rollup(repo, c.sha),
+    history: (args: Args) => history(repo, c, args),
+    associatedPullRequests: (args: Args) => connection((pullsOfCommit(repo).get(c.sha) ?? []).map((pr) => pull(repo, pr)), args),
   });
+
+  /**
+   * A commit's history as GitHub pages it: cursors are base64 of `<oid> <index>` (0-based), so
+   * `after` a cursor starts at the next index.
+   */
+  const history = (repo: Repository, c: Commit, args: Args) => {
+    const all = state.history(repo, c.sha);
+    const after = typeof args.after === "string" ? /^([0-9a-f]{40}) (\d+)$/.exec(Buffer.from(args.after, "base64").toString()) : null;
+    const start = after ? Number(after[2]) + 1 : 0;
+    const first = typeof args.first === "number" ? args.first : 100;
+    const nodes = all.slice(start, start + first);
+    const cursor = (i: number) => Buffer.from(`${c.sha} ${start + i}`).toString("base64");
+    return {
+      nodes: nodes.map((n) => commit(repo, n)),
+      edges: nodes.map((n, i) => ({ node: commit(repo, n), cursor: cursor(i) })),
+      totalCount: all.length,
+      pageInfo: { hasNextPage: start + first < all.length, hasPreviousPage: start > 0, startCursor: nodes.length ? cursor(0) : null, endCursor: nodes.length ? cursor(nodes.length - 1) : null },
+    };
+  };
+
+  /** Merged pull requests by the commits they brought: the merge (or squash) commit and the branch's own commits. */
+  const pullIndex = new Map<Repository, Map<string, PullRequest[]>>();
+  const pullsOfCommit = (repo: Repository) => {
+    let index = pullIndex.get(repo);
+    if (index) return index;
+    index = new Map();
+    const add = (sha: string, pr: PullRequest) => index!.set(sha, [...(index!.get(sha) ?? []), pr]);
+    for (const pr of repo.pulls.values()) {
+      if (!pr.merged || !pr.merge_commit_sha) continue;
+      add(pr.merge_commit_sha, pr);
+      // A merge commit also brings the branch's commits: walk the branch back to where it left the base.
+      const merge = repo.commits.get(pr.merge_commit_sha);
+      if (merge && merge.parents.length > 1) {
+        for (let sha: string | undefined = pr.head.sha, steps = 0; sha && sha !== pr.base.sha && steps < 250; steps++) {
+          add(sha, pr);
+          sha = repo.commits.get(sha)?.parents[0];
+        }
+      }
+    }
+    pullIndex.set(repo, index);
+    return index;
+  };
+
+  /** GitHub's answer for the author of a pull request, from what the emulator knows of them. */
+  const association = (repo: Repository, pr: PullRequest) => {
+    if (pr.user.login === repo.owner.login) return "OWNER";
+    if (repo.collaborators.has(pr.user.login)) return "COLLABORATOR";
+    const earlier = [...repo.pulls.values()].some((o) => o.merged && o.user.login === pr.user.login && o.number !== pr.number);
+    return earlier || pr.merged ? "CONTRIBUTOR" : "FIRST_TIME_CONTRIBUTOR";
+  };
+
+  /** `search(type: ISSUE)` for the qualifiers Shipline uses: repo, is:pr, is:merged, author, merged:<date. */
+  const search = ({ query, type, ...args }: Args) => {
+    if (type !== "ISSUE") return connection([], args);
+    const words = String(query).split(/\s+/);
+    const value = (key: string) => words.find((w) => w.startsWith(`${key}:`))?.slice(key.length + 1);
+    const [owner = "", name = ""] = (value("repo") ?? "").split("/");
+    const repo = state.repo(owner, name);
+    if (!repo) return { ...connection([], args), issueCount: 0 };
+    const author = value("author");
+    const merged = /^(<=?)(.+)$/.exec(value("merged") ?? "");
+    const inWindow = (at: string | null) => !merged || (at !== null && (merged[1] === "<=" ? at <= merged[2]! : at < merged[2]!));
+    const found = [...repo.pulls.values()].filter((pr) => (!words.includes("is:merged") || pr.merged) && (!author || pr.user.login === author) && inWindow(pr.merged_at));
+    return { ...connection(found.map((pr) => ({ __typename: "PullRequest", ...pull(repo, pr) })), args), issueCount: found.length };
+  };
 
   const deployment = (d: Deployment) => {
     const status = (s: Deployment["statuses"][number]) => ({ state: s.state.toUpperCase(), environmentUrl: s.environment_url || null, logUrl: s.log_url || null, createdAt: s.created_at, creator: actor(s.creator) });
@@ -73,9 +142,14 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
     };
   };
 
-  const pull = (repo: Repository, pr: PullRequest) => ({
+  const pull = (repo: Repository, pr: PullRequest): Record<string, unknown> => ({
+    __typename: "PullRequest",
     number: pr.number,
     title: pr.title,
+    body: pr.body,
+    mergedAt: pr.merged_at,
+    authorAssociation: () => association(repo, pr),
+    labels: (args: Args) => connection(pr.labels.map((label) => ({ name: label })), args),
     state: pr.merged ? "MERGED" : pr.state.toUpperCase(),
     merged: pr.merged,
     isCrossRepository: pr.fork,
@@ -132,6 +206,7 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
   };
 
   return {
+    search,
     repository: ({ owner, name }: Args) => {
       const repo = state.repo(owner, name);
       return repo ? repository(repo) : null;

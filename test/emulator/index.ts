@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { createPublicKey, randomBytes, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -89,6 +90,10 @@ export async function startEmulator(options: EmulatorOptions) {
     extend: {
       openapiHandlers: () => handlers as any,
       extendRouter: (router: any) => {
+        const expressJson = (createRequire(import.meta.url)("express") as { json: (options: { limit: string }) => unknown }).json;
+        // The simulator parses JSON bodies up to express' default 100 KB; GitHub takes far
+        // larger ones (a release body holds 125,000 characters): the same parser, GitHub's size.
+        for (const layer of router.router?.stack ?? []) if (layer.name === "jsonParser") layer.handle = expressJson({ limit: "2mb" });
         router.use([API_PATH, GRAPHQL_PATH], (req: Request & { originalUrl?: string }, res: Response, next: () => void) => {
           const path = String(req.originalUrl ?? req.url).startsWith(GRAPHQL_PATH) ? "/graphql" : decodeURIComponent(req.url);
           const entry: RecordedRequest = { method: req.method, path, body: req.body && Object.keys(req.body).length > 0 ? req.body : undefined, status: 0, actor: "" };

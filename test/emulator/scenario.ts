@@ -129,6 +129,38 @@ export class Scenario {
     return pr;
   }
 
+  /**
+   * A long history at once, with no webhook (for request counts over thousands of commits):
+   * `commits` commits on the default branch, every n-th a squash-merged pull request by one of
+   * `authors`, titled and labelled by `describe(i)`.
+   */
+  generateHistory(fullName: string, options: { commits: number; pulls: number; authors: string[]; describe?: (i: number) => { title: string; labels?: string[] } }): Commit[] {
+    const repo = this.repo(fullName);
+    const ref = `refs/heads/${repo.default_branch}`;
+    const every = Math.max(1, Math.floor(options.commits / Math.max(1, options.pulls)));
+    const made: Commit[] = [];
+    let pulls = 0;
+    for (let i = 1; i <= options.commits; i++) {
+      const parent = repo.refs.get(ref)!;
+      const author = this.state.account(options.authors[i % options.authors.length]!);
+      const isPull = pulls < options.pulls && i % every === 0;
+      const { title, labels = [] } = options.describe?.(i) ?? { title: `Change ${i}` };
+      const number = isPull ? repo.nextIssueNumber++ : 0;
+      const commit = this.state.commit(repo, [parent], isPull ? `${title} (#${number})` : title, author, repo.commits.get(parent)!.files);
+      repo.refs.set(ref, commit.sha);
+      made.push(commit);
+      if (!isPull) continue;
+      pulls++;
+      const now = commit.date;
+      repo.pulls.set(number, {
+        number, title, body: "", user: author, head: { ref: `change-${i}`, sha: commit.sha }, base: { ref: repo.default_branch, sha: parent },
+        state: "closed", merged: true, merge_commit_sha: commit.sha, merged_by: author, labels, fork: false, approvals: [], reviewDecision: null,
+        created_at: now, updated_at: now, closed_at: now, merged_at: now,
+      });
+    }
+    return made;
+  }
+
   /** Merges as GitHub's button does: a merge commit or a squash commit on the base branch, then `push`. */
   mergePullRequest(fullName: string, number: number, options: { by: string; method?: "merge" | "squash" }): Commit {
     const repo = this.repo(fullName);
@@ -142,7 +174,7 @@ export class Scenario {
     const commit = this.state.commit(repo, squash ? [before] : [before, head.sha], message, this.state.account(options.by), new Map(head.files));
     repo.refs.set(baseRef, commit.sha);
     const now = this.state.timestamp();
-    Object.assign(pr, { state: "closed", merged: true, merge_commit_sha: commit.sha, merged_by: this.state.account(options.by), closed_at: now, merged_at: now, updated_at: now });
+    Object.assign(pr, { state: "closed", merged: true, merge_commit_sha: commit.sha, merged_by: this.state.account(options.by), closed_at: now, merged_at: commit.date, updated_at: now });
     this.webhooks.send("pull_request.closed", repo, { number: pr.number, pull_request: this.shapes.pull(repo, pr) }, this.state.account(options.by));
     this.sendPush(repo, baseRef, before, commit, options.by);
     return commit;

@@ -1,0 +1,84 @@
+import { mayHaveSucceeded } from "./create-once.js";
+import type { GitHubGateway, Release } from "./github.js";
+import { changesOf, fitReleaseBody, nextVersion, renderReleaseNotes, type NotesSettings } from "./release-notes.js";
+import { releaseRange, type ReleaseRange } from "./release-range.js";
+
+export type Publish = "none" | "draft" | "release";
+
+export interface WriteNotesInput {
+  github: GitHubGateway;
+  /** `owner/repo` and the web address, for the compare link. */
+  repository: string;
+  serverUrl: string;
+  environment: string;
+  sha: string;
+  from: string | null;
+  deploymentId: number | null;
+  maxCommits: number;
+  settings: NotesSettings;
+  publish: Publish;
+  dryRun: boolean;
+  /** `YYYY-MM-DD`, for versions of repositories without semver tags. */
+  today: string;
+}
+
+export interface WrittenNotes {
+  version: string;
+  markdown: string;
+  range: ReleaseRange;
+  release: { action: "created" | "updated" | "would create or update" | "not published"; url: string | null };
+}
+
+/**
+ * The notes of one deployment: its range, its changes, its version, its words; then, unless
+ * dry-run, the GitHub Release of that version (tag at the deployed SHA), written once.
+ */
+export async function writeReleaseNotes(input: WriteNotesInput): Promise<WrittenNotes> {
+  const range = await releaseRange(input.github, { environment: input.environment, head: input.sha, from: input.from, deploymentId: input.deploymentId, maxCommits: input.maxCommits });
+  const { changes, reverted, excluded } = changesOf(range.commits, input.settings);
+  // A newcomer's first contribution is their earliest pull request in the range.
+  for (const login of range.newcomers) {
+    const first = changes.filter((c) => c.kind === "pull" && c.authors[0] === login).sort((a, b) => a.number! - b.number!)[0];
+    if (first) first.firstTime = true;
+  }
+  const version = nextVersion(range.previousTag, changes, input.today, input.sha);
+  const markdown = renderReleaseNotes({
+    version,
+    repository: input.repository,
+    environment: input.environment,
+    from: range.from,
+    to: input.sha,
+    rangeNote: range.note,
+    commits: range.commits.length,
+    changes,
+    reverted,
+    excluded,
+    settings: input.settings,
+    serverUrl: input.serverUrl,
+  });
+  if (input.publish === "none") return { version, markdown, range, release: { action: "not published", url: null } };
+  if (input.dryRun) return { version, markdown, range, release: { action: "would create or update", url: null } };
+  const { release, action } = await upsertRelease(input.github, { tag_name: version, target_commitish: input.sha, name: version, body: fitReleaseBody(markdown), draft: input.publish === "draft" });
+  return { version, markdown, range, release: { action, url: release.html_url } };
+}
+
+/**
+ * One release per tag, however many runs write it: an existing one (drafts included) is
+ * updated; a create that loses a race (422, the tag has a release now) or fails in a way
+ * that may hide a success (5xx) looks again and updates what is there.
+ */
+export async function upsertRelease(github: GitHubGateway, release: { tag_name: string; target_commitish: string; name: string; body: string; draft: boolean }): Promise<{ release: Release; action: "created" | "updated" }> {
+  const find = async () => (await github.listReleases()).find((r) => r.tag_name === release.tag_name);
+  const update = async (existing: Release) => ({ release: await github.updateRelease(existing.id, { name: release.name, body: release.body }), action: "updated" as const });
+  const existing = await find();
+  if (existing) return update(existing);
+  try {
+    return { release: await github.createRelease(release), action: "created" };
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status !== 422 && !mayHaveSucceeded(error)) throw error;
+    const now = await find();
+    if (!now) throw error;
+    return update(now);
+  }
+}

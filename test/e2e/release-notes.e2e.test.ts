@@ -1,0 +1,148 @@
+import { Octokit } from "@octokit/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GitHubGateway } from "../../shared/github.js";
+import { DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS } from "../../shared/release-notes.js";
+import { writeReleaseNotes, type WriteNotesInput } from "../../shared/write-release-notes.js";
+import { startEmulator, type Emulator } from "../emulator/index.js";
+import { expectContractKept } from "../helpers/loop.js";
+
+const SETTINGS = { categories: DEFAULT_CATEGORIES, excludeLabels: DEFAULT_EXCLUDE_LABELS };
+
+describe("release notes from what shipped, against the emulator", () => {
+  let emulator: Emulator;
+  let token = "";
+  beforeAll(async () => {
+    emulator = await startEmulator({ webhookSecret: "s", appId: 1 });
+    token = emulator.workflowToken();
+  });
+  afterAll(async () => {
+    expectContractKept(emulator);
+    await emulator.close();
+  });
+
+  const gateway = (repository: string) => {
+    const [owner, repo] = repository.split("/") as [string, string];
+    return new GitHubGateway(new Octokit({ auth: token, baseUrl: emulator.apiUrl }), { owner, repo });
+  };
+  /** A deployment of `sha` that ended in `state` (GitHub keeps the statuses; Shipline reads them). */
+  const deployed = async (repository: string, sha: string, state: "success" | "failure", environment = "production", task = "deploy") => {
+    const d = emulator.scenario.createDeployment(repository, { sha, environment });
+    if (task !== "deploy") emulator.state.repo(...(repository.split("/") as [string, string]))!.deployments.get(d.id)!.task = task;
+    const response = await fetch(`${emulator.apiUrl}/repos/${repository}/deployments/${d.id}/statuses`, {
+      method: "POST",
+      headers: { authorization: `token ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ state }),
+    });
+    expect(response.status).toBe(201);
+    return d.id;
+  };
+  const write = (repository: string, sha: string, extra: Partial<WriteNotesInput> = {}) => {
+    const github = gateway(repository);
+    return writeReleaseNotes({ github, repository, serverUrl: "https://github.com", environment: "production", sha, from: null, deploymentId: null, maxCommits: 5000, settings: SETTINGS, publish: "release", dryRun: false, today: "2026-11-24", ...extra }).then((notes) => ({ notes, requests: github.requests }));
+  };
+  const release = (repository: string, title: string, labels: string[] = [], author = "alice") => {
+    const pr = emulator.scenario.openPullRequest(repository, { branch: title.replace(/\W+/g, "-").toLowerCase(), title, author, labels });
+    return emulator.scenario.mergePullRequest(repository, pr.number, { by: "bob", method: "squash" }).sha;
+  };
+
+  it("writes the notes of 5,000 commits and 1,000 pull requests in at most 12 requests", async () => {
+    const repo = "acme/big";
+    emulator.scenario.createRepo(repo);
+    const start = emulator.scenario.head(repo);
+    emulator.state.repo("acme", "big")!.refs.set("refs/tags/v2.3.4", start);
+    await deployed(repo, start, "success");
+    const kinds = ["feat: add", "fix: repair", "docs: explain", "chore: bump", "perf: speed up"];
+    emulator.scenario.generateHistory(repo, { commits: 5000, pulls: 1000, authors: ["alice", "bob", "carol", "dave"], describe: (i) => ({ title: `${kinds[i % kinds.length]} part ${i}` }) });
+    const head = emulator.scenario.head(repo);
+    const { notes, requests } = await write(repo, head);
+    expect(notes.range.commits).toHaveLength(5000);
+    expect(new Set(notes.range.commits.map((c) => c.pull?.number).filter(Boolean)).size).toBe(1000);
+    expect(notes.version).toBe("v2.4.0");
+    expect(notes.markdown).toContain(`Deployed to **production**: \`${start.slice(0, 7)}\`…\`${head.slice(0, 7)}\`, 5000 commits, 1000 pull requests.`);
+    expect(notes.release.action).toBe("created");
+    // range, 5 x 1,000 commits of history, newcomers, the release look-up and its create.
+    expect(requests).toBeLessThanOrEqual(12);
+    console.log(`release notes for 5,000 commits / 1,000 PRs: ${requests} requests`);
+  }, 120_000);
+
+  describe("the range", () => {
+    it("starts, on a first deployment, at the beginning of history, and says so", async () => {
+      const repo = "acme/first";
+      emulator.scenario.createRepo(repo);
+      release(repo, "feat: the first feature");
+      const head = release(repo, "fix: a first fix");
+      const { notes } = await write(repo, head, { publish: "none" });
+      expect(notes.range.from).toBeNull();
+      expect(notes.markdown).toContain("First deployment of production: the whole history.");
+      expect(notes.range.commits).toHaveLength(3);
+      expect(notes.version).toBe(`2026-11-24-${head.slice(0, 7)}`);
+    });
+
+    it("skips a failed deployment: the range starts at the last one that succeeded", async () => {
+      const repo = "acme/failed";
+      emulator.scenario.createRepo(repo);
+      const good = release(repo, "feat: shipped");
+      await deployed(repo, good, "success");
+      const bad = release(repo, "fix: broke it");
+      await deployed(repo, bad, "failure");
+      const head = release(repo, "fix: mend it");
+      const { notes } = await write(repo, head, { publish: "none" });
+      expect(notes.range.from).toBe(good);
+      expect(notes.range.commits.map((c) => c.pull?.title)).toEqual(["fix: mend it", "fix: broke it"]);
+    });
+
+    it("after a rollback, starts at what the rollback put back", async () => {
+      const repo = "acme/rolled";
+      emulator.scenario.createRepo(repo);
+      const first = release(repo, "feat: one");
+      await deployed(repo, first, "success");
+      const second = release(repo, "feat: two");
+      await deployed(repo, second, "success");
+      await deployed(repo, first, "success", "production", "deploy:rollback");
+      const head = release(repo, "fix: two, fixed");
+      const { notes } = await write(repo, head, { publish: "none" });
+      expect(notes.range.from).toBe(first);
+      expect(notes.markdown).toContain(`Since \`${first.slice(0, 7)}\`, the last successful deployment of production`);
+      expect(notes.markdown).toContain("a rollback");
+      expect(notes.range.commits.map((c) => c.pull?.title)).toEqual(["fix: two, fixed", "feat: two"]);
+    });
+
+    it("falls back to the latest release tag when the deployed commit was force-pushed away, and says so", async () => {
+      const repo = "acme/forced";
+      emulator.scenario.createRepo(repo);
+      const tagged = release(repo, "feat: tagged");
+      emulator.state.repo("acme", "forced")!.refs.set("refs/tags/v1.0.0", tagged);
+      const gone = emulator.scenario.push(repo, { branch: "rewritten", message: "a commit no branch keeps", author: "alice" }).sha;
+      await deployed(repo, gone, "success");
+      const head = release(repo, "fix: after the tag");
+      const { notes } = await write(repo, head, { publish: "none" });
+      expect(notes.range.from).toBe(tagged);
+      expect(notes.markdown).toContain(`\`${gone.slice(0, 7)}\` (where the range should start) is not in this commit's history (force-pushed away?): since the latest release tag v1.0.0 instead.`);
+      expect(notes.version).toBe("v1.0.1");
+    });
+
+    it("names first-time contributors, not people who contributed before the range", async () => {
+      const repo = "acme/newcomers";
+      emulator.scenario.createRepo(repo);
+      const before = release(repo, "feat: old hand's work", [], "olivia");
+      await deployed(repo, before, "success");
+      release(repo, "fix: olivia again", [], "olivia");
+      const head = release(repo, "docs: hello", [], "newton");
+      const { notes } = await write(repo, head, { publish: "none" });
+      expect(notes.markdown).toContain("### New contributors\n\n- @newton made their first contribution in #");
+      expect(notes.markdown).not.toContain("@olivia made");
+    });
+  });
+
+  it("writes one release however many runs race for it, tag at the deployed SHA", async () => {
+    const repo = "acme/race";
+    emulator.scenario.createRepo(repo);
+    const head = release(repo, "feat: racing");
+    const runs = await Promise.all([write(repo, head), write(repo, head), write(repo, head)]);
+    const releases = [...emulator.state.repo("acme", "race")!.releases.values()];
+    expect(releases).toHaveLength(1);
+    expect(releases[0]).toMatchObject({ tag_name: `2026-11-24-${head.slice(0, 7)}`, target_commitish: head, draft: false });
+    expect(emulator.state.repo("acme", "race")!.refs.get(`refs/tags/2026-11-24-${head.slice(0, 7)}`)).toBe(head);
+    expect(runs.map((r) => r.notes.release.action).sort()).toEqual(["created", "updated", "updated"]);
+  });
+});
