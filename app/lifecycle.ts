@@ -24,10 +24,11 @@ export async function onDeploymentStatus(context: Context<"deployment_status.cre
   const facts = parseFacts(await github.facts(FACTS_QUERY, pr));
   const loaded = await configFromFacts(facts, defaultBranchLoader(context.octokit, repo, facts.defaultBranch));
   if (!loaded.ok) return context.log.warn({ problems: loaded.problems }, "config invalid: no report, promotion or rollback");
-  const { next, followUp } = await followDeployment({
+  const { next, followUp, notes } = await followDeployment({
     github,
     config: loaded.config,
     facts,
+    repositoryUrl: context.payload.repository.html_url,
     status: {
       state: status.state,
       description: status.description ?? "",
@@ -38,7 +39,8 @@ export async function onDeploymentStatus(context: Context<"deployment_status.cre
       deployment: { id: deployment.id, sha: deployment.sha, environment: deployment.environment, task: deployment.task, shipline },
     },
   });
-  context.log.info({ deployment: deployment.id, state: status.state, next: next.kind, followUp: followUp?.id, requests: github.requests }, "deployment status followed");
+  if (notes && "error" in notes) context.log.warn({ deployment: deployment.id, error: notes.error }, "release notes not written");
+  context.log.info({ deployment: deployment.id, state: status.state, next: next.kind, followUp: followUp?.id, notes: notes && "version" in notes ? notes.version : null, requests: github.requests }, "deployment status followed");
 }
 
 export function registerLifecycle(app: Probot): void {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DURATION_PATTERN, parseDuration } from "./duration.js";
 import { describeConfigIssues, type ConfigProblem } from "./config-errors.js";
+import { DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS } from "./release-notes.js";
 
 /** Where Shipline reads its configuration, relative to the repository root. */
 export const CONFIG_PATH = ".github/shipline.yml";
@@ -133,6 +134,30 @@ const stage = z
     require_checks: s.require_checks ?? s.production,
   }));
 
+const noteCategory = z.strictObject({
+  /** The section's heading, such as `🚀 Features`. */
+  title: z.string({ error: "a heading such as `🚀 Features`" }).min(1).max(100),
+  /** Pull requests with one of these labels go here (labels win over types). */
+  labels: z.array(z.string().min(1)).default([]),
+  /** Conventional-commit types (`feat`, `fix`...) of the title or message that go here. */
+  types: z.array(z.string().regex(/^\w+$/, { error: "a conventional-commit type such as `feat`" })).default([]),
+});
+
+const releaseNotes = z
+  .strictObject({
+    /** The app writes notes when a deployment to a production stage succeeds. */
+    enabled: z.boolean().default(false),
+    /** `release` publishes a GitHub Release (tag at the deployed SHA), `draft` keeps it a draft, `none` only comments. */
+    publish: z.enum(["release", "draft", "none"]).default("draft"),
+    /** Pull requests with these labels are left out. */
+    exclude_labels: z.array(z.string().min(1)).default(DEFAULT_EXCLUDE_LABELS),
+    /** Sections in order (breaking changes always come first); default: features, fixes, performance, refactoring, docs, maintenance. */
+    categories: z.array(noteCategory).min(1).default(DEFAULT_CATEGORIES),
+    /** How far back a first deployment's notes go. */
+    max_commits: z.number().int().min(1).max(20_000).default(5000),
+  })
+  .prefault({});
+
 /** What Shipline does when a repository has no `.github/shipline.yml`. */
 export const DEFAULT_CONFIG_INPUT = {
   stages: [
@@ -145,6 +170,8 @@ export const configSchema = z
   .strictObject({
     /** Pull requests from forks may use commands (they then deploy by SHA, checks still apply). */
     allow_forks: z.boolean().default(false),
+    /** Notes written from what each production deployment shipped. */
+    release_notes: releaseNotes,
     /** Stages in promotion order: the first receives merged commits. */
     stages: z
       .array(stage)

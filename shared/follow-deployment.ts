@@ -3,7 +3,9 @@ import type { RepoFacts } from "./facts.js";
 import type { GitHubGateway } from "./github.js";
 import { pullRequestHistory, rolledBackKeys } from "./history.js";
 import { afterStatus, type AfterStatus } from "./lifecycle.js";
-import { shortSha } from "./markdown.js";
+import { escapeMarkdown, shortSha } from "./markdown.js";
+import { fitReleaseBody } from "./release-notes.js";
+import { writeReleaseNotes, type WrittenNotes } from "./write-release-notes.js";
 import { renderPullRequestComment } from "./render-comment.js";
 import { CHECK_RUN_NAME } from "./render.js";
 import { statusCheckRun, statusOutcome, type FinalStatus } from "./render-status.js";
@@ -13,21 +15,25 @@ export interface FollowInput {
   status: FinalStatus;
   config: ShiplineConfig;
   facts: RepoFacts;
+  /** The repository's web address (`https://github.com/acme/shop`): the notes link their range. */
+  repositoryUrl: string;
 }
 
 export interface FollowResult {
   next: AfterStatus;
   followUp: { id: number } | null;
+  notes: WrittenNotes | { error: string } | null;
 }
 
 /**
  * After a final status of one of Shipline's deployments: promote or roll back (once, see
  * `afterStatus`), then say what happened on the commit's check run and the PR's comment.
  */
-export async function followDeployment({ github, status, config, facts }: FollowInput): Promise<FollowResult> {
+export async function followDeployment({ github, status, config, facts, repositoryUrl }: FollowInput): Promise<FollowResult> {
   const next = afterStatus(status, config, facts);
   const followUp = next.kind === "none" ? null : await createFollowUp(github, status, next);
   const report = { status, config, facts, next, followUp };
+  const notes = await notesFor(github, status, config, repositoryUrl);
 
   // The check run GitHub shows for the commit is the latest "Shipline" run: edit it in place.
   const run = statusCheckRun(report);
@@ -39,7 +45,8 @@ export async function followDeployment({ github, status, config, facts }: Follow
   const pr = status.deployment.shipline?.pr;
   if (typeof pr === "number" && facts.pull?.number === pr) {
     const body = renderPullRequestComment({
-      outcome: statusOutcome(report),
+      outcome: `${statusOutcome(report)}${notes ? ` ${notesOutcome(notes)}` : ""}`,
+      sections: notes && "markdown" in notes ? [notesSection(notes)] : [],
       previous: facts.pull.shiplineCommentBody,
       created: null,
       history: pullRequestHistory(facts, pr).map((d) => (d.id === status.deployment.id ? { ...d, state: status.state, logUrl: status.logUrl, environmentUrl: status.environmentUrl } : d)),
@@ -50,7 +57,43 @@ export async function followDeployment({ github, status, config, facts }: Follow
     if (facts.pull.shiplineCommentId !== null) await github.updateComment(facts.pull.shiplineCommentId, body);
     else await github.createComment(pr, body);
   }
-  return { next, followUp };
+  return { next, followUp, notes };
+}
+
+/** Release notes when a production stage succeeds and the config asks for them; a failure to write them is said, not thrown. */
+async function notesFor(github: GitHubGateway, status: FinalStatus, config: ShiplineConfig, repositoryUrl: string): Promise<WrittenNotes | { error: string } | null> {
+  const stage = config.stages.find((s) => s.environment.toLowerCase() === status.deployment.environment.toLowerCase());
+  const settings = config.release_notes;
+  if (status.state !== "success" || status.deployment.task !== "deploy" || !stage?.production || !settings.enabled) return null;
+  try {
+    return await writeReleaseNotes({
+      github,
+      repository: `${github.repo.owner}/${github.repo.repo}`,
+      serverUrl: repositoryUrl.replace(/\/[^/]+\/[^/]+\/?$/, ""),
+      environment: stage.environment,
+      sha: status.deployment.sha,
+      from: null,
+      deploymentId: status.deployment.id,
+      maxCommits: settings.max_commits,
+      settings: { categories: settings.categories, excludeLabels: settings.exclude_labels },
+      publish: settings.publish,
+      dryRun: false,
+      today: status.at.slice(0, 10),
+    });
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function notesOutcome(notes: WrittenNotes | { error: string }): string {
+  if ("error" in notes) return `Release notes could not be written: ${escapeMarkdown(notes.error, 300)}`;
+  const name = `\`${escapeMarkdown(notes.version, 80)}\``;
+  return notes.release.url ? `Release notes: [${name}](${notes.release.url}) (${notes.release.action}).` : `Release notes: ${name} (below).`;
+}
+
+/** The notes in the comment, folded; cut to stay well inside a comment's 65,536 characters. */
+function notesSection(notes: WrittenNotes): string {
+  return [`<details><summary>📝 Release notes ${escapeMarkdown(notes.version, 80)}</summary>`, "", fitReleaseBody(notes.markdown, 40_000), "", "</details>"].join("\n");
 }
 
 async function createFollowUp(github: GitHubGateway, status: FinalStatus, next: Exclude<AfterStatus, { kind: "none" }>): Promise<{ id: number }> {

@@ -49,6 +49,8 @@ export interface Change {
   number: number | null;
   sha: string;
   shas: Set<string>;
+  /** The title as written (what a revert's `Revert "..."` quotes). */
+  written: string;
   title: string;
   type: string | null;
   scope: string | null;
@@ -96,8 +98,8 @@ export function changesOf(commits: readonly NoteCommit[], settings: NotesSetting
   for (const change of changes) {
     const message = commits.find((c) => c.sha === change.sha)?.message ?? "";
     const bySha = REVERTS_SHA.exec(message)?.[1];
-    const byTitle = REVERT_TITLE.exec(change.title)?.[1];
-    const target = changes.find((o) => o !== change && ((bySha && [...o.shas].some((s) => s.startsWith(bySha))) || (byTitle !== undefined && o.title === byTitle)));
+    const byTitle = REVERT_TITLE.exec(change.written)?.[1];
+    const target = changes.find((o) => o !== change && ((bySha && [...o.shas].some((s) => s.startsWith(bySha))) || (byTitle !== undefined && o.written === byTitle)));
     if (target) reverts.set(change, target);
   }
   const dropped = new Set<Change>();
@@ -119,6 +121,7 @@ function describe(kind: Change["kind"], title: string, sha: string, number: numb
     number,
     sha,
     shas: new Set([sha]),
+    written: title,
     title: m ? m[4]! : title,
     type: m ? m[1]!.toLowerCase() : null,
     scope: m?.[2] || null,

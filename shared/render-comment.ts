@@ -28,6 +28,8 @@ export interface CommentInput {
   rolledBack: ReadonlySet<string>;
   config: ShiplineConfig;
   now: string;
+  /** More sections below the table (release notes). */
+  sections?: string[];
 }
 
 /** A link only when it is a plain http(s) URL: log URLs come from workflows, not from Shipline. */
@@ -105,6 +107,7 @@ export function renderPullRequestComment(input: CommentInput): string {
     "",
     ...table,
     "",
+    ...(input.sections ?? []).flatMap((section) => [section, ""]),
     ...earlier(earlierOutcomes(input.previous)),
     `<sub>Environments: ${input.config.stages.map((s) => `\`${s.environment}\``).join(" → ")}. Comment \`/help\` for the commands.</sub>`,
   ].join("\n");

@@ -1,3 +1,4 @@
+import { DEFAULT_CATEGORIES } from "../shared/release-notes.js";
 import { describe, expect, it } from "vitest";
 import { defaultConfig, parseConfig } from "../shared/config.js";
 import { formatDuration, parseDuration } from "../shared/duration.js";
@@ -68,6 +69,7 @@ describe("parseConfig", () => {
       ok: true,
       config: {
         allow_forks: false,
+        release_notes: { enabled: false, publish: "draft", exclude_labels: ["skip-changelog", "no-release-notes"], categories: DEFAULT_CATEGORIES, max_commits: 5000 },
         stages: [
           {
             environment: "prod-eu",
@@ -175,5 +177,18 @@ describe("mergeDeployment", () => {
     expect(isShiplineDeployment(request)).toBe(true);
     expect(isShiplineDeployment({ payload: {} })).toBe(false);
     expect(isShiplineDeployment({ payload: "shipline" as never })).toBe(false);
+  });
+});
+
+describe("release_notes in .github/shipline.yml", () => {
+  it("reads categories, labels to leave out and the publishing choice", () => {
+    const result = parseConfig({ release_notes: { enabled: true, publish: "release", exclude_labels: ["internal"], categories: [{ title: "Security", labels: ["security"] }], max_commits: 200 } });
+    expect(result.ok && result.config.release_notes).toEqual({ enabled: true, publish: "release", exclude_labels: ["internal"], categories: [{ title: "Security", labels: ["security"], types: [] }], max_commits: 200 });
+  });
+
+  it("names the field and the fix for a bad value", () => {
+    const result = parseConfig({ release_notes: { publish: "tweet", categories: [{ title: "X", types: ["not a type"] }] } });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems.map((p) => p.path)).toEqual(["release_notes.publish", "release_notes.categories[0].types[0]"]);
   });
 });

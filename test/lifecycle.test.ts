@@ -196,6 +196,71 @@ describe("following deployments (app/lifecycle.ts)", () => {
     expect(body).toContain(`<!-- shipline:latest ${EXAMPLE.deployment_status.created_at} -->\n✅ **\`${SHORT}\` is live on staging**`);
   });
 
+  describe("release notes after a production success (release_notes.enabled)", () => {
+    const NOTES = `${MANUAL}release_notes:\n  enabled: true\n  publish: release\n`;
+    const BASE = "b".repeat(40);
+    const node = (oid: string, message: string, pr: number | null) => ({
+      oid,
+      message,
+      committedDate: "2026-11-20T08:00:00Z",
+      author: { name: "alice", user: { login: "alice" } },
+      associatedPullRequests: { nodes: pr ? [{ number: pr, title: message.replace(/ \(#\d+\)$/, ""), body: "", mergedAt: "2026-11-23T08:00:00Z", authorAssociation: "CONTRIBUTOR", author: { login: "alice" }, labels: { nodes: [] } }] : [] },
+    });
+    const notesRequests = () => {
+      github().post("/graphql").reply(200, { data: { repository: { head: { oid: SHA, committedDate: "2026-11-23T08:00:00Z" }, deployments: { nodes: [{ databaseId: 5, commitOid: BASE, task: "deploy", statuses: { nodes: [{ state: "SUCCESS" }] } }] }, tags: { nodes: [{ name: "v1.2.3", target: { oid: "c".repeat(40) } }] } } } });
+      github().post("/graphql").reply(200, { data: { repository: { object: { p0: { pageInfo: { hasNextPage: true }, nodes: [node(SHA, "feat: vouchers (#7)", 7), node(BASE, "older", null)] } } } } });
+      github().post("/graphql").reply(200, { data: { a0: { issueCount: 4 } } });
+    };
+
+    it("writes them from the last production deployment, publishes the release once, and folds them into the comment", async () => {
+      answer({ config: NOTES, checkRun: 31 });
+      notesRequests();
+      github().get(`${REPO}/releases`).query({ per_page: 100 }).reply(200, []);
+      github().post(`${REPO}/releases`).reply(201, { id: 88, tag_name: "v1.3.0", html_url: "https://github.com/Codertocat/Hello-World/releases/tag/v1.3.0" });
+      await receive(statusEvent("success", { environment: "production" }));
+      expect(request("POST", "/releases")!.body).toEqual({
+        tag_name: "v1.3.0",
+        target_commitish: SHA,
+        name: "v1.3.0",
+        draft: false,
+        body: [
+          "## v1.3.0",
+          "",
+          `Deployed to **production**: \`bbbbbbb\`…\`${SHORT}\`, 1 commit, 1 pull request. Since \`bbbbbbb\`, the last successful deployment of production (deployment 5).`,
+          "",
+          "### 🚀 Features",
+          "",
+          "- vouchers (#7) by @alice",
+          "",
+          `**Full changelog**: https://github.com/Codertocat/Hello-World/compare/${BASE}...${SHA}`,
+        ].join("\n"),
+      });
+      const comment = (request("POST", "/issues/7/comments")!.body as { body: string }).body;
+      expect(comment).toContain("Release notes: [`v1.3.0`](https://github.com/Codertocat/Hello-World/releases/tag/v1.3.0) (created).");
+      expect(comment).toContain("<details><summary>📝 Release notes v1.3.0</summary>\n\n## v1.3.0");
+    });
+
+    it("says so in the comment, and still reports the deployment, when the notes cannot be written", async () => {
+      answer({ config: NOTES, checkRun: 31 });
+      github().post("/graphql").reply(502, { message: "Server Error" });
+      await receive(statusEvent("success", { environment: "production" }));
+      expect((request("POST", "/issues/7/comments")!.body as { body: string }).body).toContain(`✅ **\`${SHORT}\` is live on production**`);
+      expect((request("POST", "/issues/7/comments")!.body as { body: string }).body).toContain("Release notes could not be written:");
+      expect(request("POST", "/releases")).toBeUndefined();
+    });
+
+    it("writes none for a staging success, a rollback, or a failure", async () => {
+      answer({ config: NOTES, checkRun: 31 });
+      await receive(statusEvent("success", { environment: "staging" }));
+      answer({ config: NOTES, checkRun: 31 });
+      await receive(statusEvent("success", { environment: "production", task: "deploy:rollback", shipline: { replaces: BASE } }));
+      answer({ config: NOTES, checkRun: 31 });
+      await receive(statusEvent("failure", { environment: "production" }));
+      expect(seen.filter((r) => r.path.includes("/releases"))).toEqual([]);
+      expect(seen.filter((r) => r.path === "/graphql")).toHaveLength(3);
+    });
+  });
+
   it("writes no comment for a deployment without a pull request (a direct push)", async () => {
     answer({ comment: "none", pull: null, config: MANUAL });
     await receive(statusEvent("success", { environment: "staging", shipline: { pr: null } }));
