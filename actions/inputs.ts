@@ -10,6 +10,9 @@ export const duration = (example: string) =>
     z.transform((text: string) => parseDuration(text)!),
   );
 
+/** `true` or `false`, as YAML-minded users write them in `with:`. */
+export const flag = z.pipe(z.enum(["true", "false"], { error: "`true` or `false`" }), z.transform((v: "true" | "false") => v === "true"));
+
 export const wholeNumber = z.pipe(z.string().check(z.regex(/^\d+$/, { error: "a whole number such as `0` or `3`" })), z.transform(Number));
 export const httpUrl = z.url({ protocol: /^https?$/, error: "an http(s) URL" });
 

@@ -79,7 +79,16 @@ const lazyLibs = {
     b.onResolve({ filter: /^(libpg-query|@electric-sql\/pglite)$/ }, (args) => ({ path: LAZY_LIBS[args.path], external: true }));
   },
 };
+// The config parser (the zod schema and YAML, 500 KB) is imported dynamically by the
+// release-notes action only when the repository has a .github/shipline.yml.
+const lazyConfig = {
+  name: "lazy-config",
+  setup(b) {
+    b.onResolve({ filter: /shared\/load-config\.js$/ }, (args) => (args.kind === "dynamic-import" ? { path: "../../lib/config.mjs", external: true } : undefined));
+  },
+};
 if (actions.length > 0) {
+  await build({ ...common, entryPoints: [join(root, "shared/load-config.ts")], outfile: join(outRoot, "actions/lib/config.mjs"), target: "node20", banner, legalComments: "none", sourcemap: false });
   await build({ ...common, entryPoints: [join(root, "node_modules/libpg-query/wasm/index.cjs")], outfile: join(outRoot, "actions/lib/pg-parser/index.cjs"), format: "cjs", target: "node20", legalComments: "none", sourcemap: false });
   copyFileSync(join(root, "node_modules/libpg-query/wasm/libpg-query.wasm"), join(outRoot, "actions/lib/pg-parser/libpg-query.wasm"));
   await build({ ...common, entryPoints: ["@electric-sql/pglite"], outfile: join(outRoot, "actions/lib/pglite/index.mjs"), target: "node20", banner, legalComments: "none", sourcemap: false, logLevel: "error" });
@@ -96,7 +105,7 @@ for (const name of actions) {
     outfile: join(outRoot, "actions", name, "dist/index.js"),
     target: "node20",
     banner: { js: `${banner.js} const __shiplineUndiciPath = new URL("../../lib/undici.cjs", import.meta.url).pathname;` },
-    plugins: [lazyUndici, noRestMethods, lazyLibs],
+    plugins: [lazyUndici, noRestMethods, lazyLibs, lazyConfig],
     // node-postgres' optional native binding and its Cloudflare socket are never used here.
     external: ["pg-native", "cloudflare:sockets"],
     legalComments: "none",

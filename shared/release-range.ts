@@ -87,6 +87,8 @@ export interface ReleaseRange {
   note: string;
   /** The highest semver tag, the base of the next version. */
   previousTag: string | null;
+  /** A semver tag already at the head: the version these notes were written for before. */
+  headTag: string | null;
   /** Authors of the range's pull requests with no pull request merged before it. */
   newcomers: Set<string>;
   headDate: string;
@@ -111,7 +113,11 @@ export async function releaseRange(github: GitHubGateway, request: RangeRequest)
   const answer = await github.graphql<RangeAnswer>(RANGE_QUERY, { environment: request.environment, head: request.head, from: request.from ?? "", withFrom: request.from !== null });
   const repo = answer.repository;
   if (!repo.head?.oid) throw new Error(`The commit ${shortSha(request.head)} is not in the repository.`);
-  const tag = highestSemverTag(repo.tags.nodes);
+  // A semver tag already at the head is this release's own (an earlier run made it): the
+  // previous version is the highest tag elsewhere, and re-runs keep the same version.
+  const tagAt = (t: RangeAnswer["repository"]["tags"]["nodes"][number]) => t.target?.target?.oid ?? t.target?.oid;
+  const own = highestSemverTag(repo.tags.nodes.filter((t) => tagAt(t) === request.head));
+  const tag = highestSemverTag(repo.tags.nodes.filter((t) => tagAt(t) !== request.head));
 
   let base: { sha: string; says: string } | null = null;
   if (request.from !== null) {
@@ -181,7 +187,7 @@ export async function releaseRange(github: GitHubGateway, request: RangeRequest)
   });
   const since = from ? walked.find((c) => c.oid === from)?.committedDate ?? null : null;
   const newcomers = await newcomersOf(github, commits, since);
-  return { from, commits, note, previousTag: tag?.name ?? null, headDate: repo.head.committedDate ?? new Date().toISOString(), newcomers };
+  return { from, commits, note, previousTag: tag?.name ?? null, headTag: own?.name ?? null, headDate: repo.head.committedDate ?? new Date().toISOString(), newcomers };
 }
 
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;

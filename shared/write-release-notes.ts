@@ -41,7 +41,8 @@ export async function writeReleaseNotes(input: WriteNotesInput): Promise<Written
     const first = changes.filter((c) => c.kind === "pull" && c.authors[0] === login).sort((a, b) => a.number! - b.number!)[0];
     if (first) first.firstTime = true;
   }
-  const version = nextVersion(range.previousTag, changes, input.today, input.sha);
+  // Stable across re-runs: the head's own tag if it has one, and the commit's date, not today's.
+  const version = range.headTag ?? nextVersion(range.previousTag, changes, range.headDate.slice(0, 10) || input.today, input.sha);
   const markdown = renderReleaseNotes({
     version,
     repository: input.repository,

@@ -1,6 +1,5 @@
 import * as z from "zod/mini";
-
-const flag = z.pipe(z.enum(["true", "false"], { error: "`true` or `false`" }), z.transform((v: "true" | "false") => v === "true"));
+import { flag } from "../inputs.js";
 
 /** The build action's inputs; action.yml declares exactly these, with the same defaults (a test checks it). */
 export const buildInputs = z.object({

@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 import { failStep, readInputs } from "../inputs.js";
 
 /** The actions this release ships; `run:` picks one. */
-export const ROUTES = ["build", "test", "migrate", "deploy"] as const;
+export const ROUTES = ["build", "test", "migrate", "deploy", "release-notes"] as const;
 export const umbrellaInputs = z.object({
   run: z.enum(ROUTES, { error: `one of ${ROUTES.map((r) => `\`${r}\``).join(", ")}` }),
 });

@@ -9,6 +9,7 @@ import { deployDefaults, deployInputs } from "../../actions/deploy/inputs.js";
 import { testInputs } from "../../actions/test/inputs.js";
 import { buildInputs } from "../../actions/build/inputs.js";
 import { migrateInputs } from "../../actions/migrate/inputs.js";
+import { releaseNotesInputs } from "../../actions/release-notes/inputs.js";
 import { startEmulator, type Emulator } from "../emulator/index.js";
 import { runActionBundle } from "../helpers/action-runner.js";
 import { expectContractKept } from "../helpers/loop.js";
@@ -185,7 +186,7 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
 
   it("runs the same deploy through the umbrella action at the repository root (`run: deploy`)", async () => {
     const manifest = parseYaml(readFileSync(join(root, "action.yml"), "utf8")) as { inputs: Record<string, { default?: string }>; runs: { using: string; main: string } };
-    expect(Object.keys(manifest.inputs).sort()).toEqual([...new Set(["run", ...Object.keys(deployInputs.shape), ...Object.keys(testInputs.shape), ...Object.keys(buildInputs.shape), ...Object.keys(migrateInputs.shape)])].sort());
+    expect(Object.keys(manifest.inputs).sort()).toEqual([...new Set(["run", ...Object.keys(deployInputs.shape), ...Object.keys(testInputs.shape), ...Object.keys(buildInputs.shape), ...Object.keys(migrateInputs.shape), ...Object.keys(releaseNotesInputs.shape)])].sort());
     for (const [name, value] of Object.entries(deployDefaults)) expect(manifest.inputs[name]!.default).toBe(value);
     expect(manifest.runs).toEqual({ using: "node24", main: "actions/umbrella/dist/index.js" });
     const d = newDeployment();
@@ -195,7 +196,7 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
     expect(statesOf(d.id)).toEqual(["in_progress", "success"]);
     const bogus = await runAction({ run: "teleport", command: "true" }, newDeployment(), manifest.runs.main);
     expect(bogus.code).toBe(1);
-    expect(bogus.stdout).toContain("Input `run`: expected one of `build`, `test`, `migrate`, `deploy`; got \"teleport\".");
+    expect(bogus.stdout).toContain("Input `run`: expected one of `build`, `test`, `migrate`, `deploy`, `release-notes`; got \"teleport\".");
   });
 
   it("masks the token", async () => {

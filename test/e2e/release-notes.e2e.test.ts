@@ -40,6 +40,8 @@ describe("release notes from what shipped, against the emulator", () => {
     const github = gateway(repository);
     return writeReleaseNotes({ github, repository, serverUrl: "https://github.com", environment: "production", sha, from: null, deploymentId: null, maxCommits: 5000, settings: SETTINGS, publish: "release", dryRun: false, today: "2026-11-24", ...extra }).then((notes) => ({ notes, requests: github.requests }));
   };
+  /** Versions of repositories without semver tags: the deployed commit's date and short SHA. */
+  const dated = (repository: string, sha: string) => `${emulator.state.repo(...(repository.split("/") as [string, string]))!.commits.get(sha)!.date.slice(0, 10)}-${sha.slice(0, 7)}`;
   const release = (repository: string, title: string, labels: string[] = [], author = "alice") => {
     const pr = emulator.scenario.openPullRequest(repository, { branch: title.replace(/\W+/g, "-").toLowerCase(), title, author, labels });
     return emulator.scenario.mergePullRequest(repository, pr.number, { by: "bob", method: "squash" }).sha;
@@ -75,7 +77,7 @@ describe("release notes from what shipped, against the emulator", () => {
       expect(notes.range.from).toBeNull();
       expect(notes.markdown).toContain("First deployment of production: the whole history.");
       expect(notes.range.commits).toHaveLength(3);
-      expect(notes.version).toBe(`2026-11-24-${head.slice(0, 7)}`);
+      expect(notes.version).toBe(dated(repo, head));
     });
 
     it("skips a failed deployment: the range starts at the last one that succeeded", async () => {
@@ -141,8 +143,8 @@ describe("release notes from what shipped, against the emulator", () => {
     const runs = await Promise.all([write(repo, head), write(repo, head), write(repo, head)]);
     const releases = [...emulator.state.repo("acme", "race")!.releases.values()];
     expect(releases).toHaveLength(1);
-    expect(releases[0]).toMatchObject({ tag_name: `2026-11-24-${head.slice(0, 7)}`, target_commitish: head, draft: false });
-    expect(emulator.state.repo("acme", "race")!.refs.get(`refs/tags/2026-11-24-${head.slice(0, 7)}`)).toBe(head);
+    expect(releases[0]).toMatchObject({ tag_name: dated(repo, head), target_commitish: head, draft: false });
+    expect(emulator.state.repo("acme", "race")!.refs.get(`refs/tags/${dated(repo, head)}`)).toBe(head);
     expect(runs.map((r) => r.notes.release.action).sort()).toEqual(["created", "updated", "updated"]);
   });
 });
