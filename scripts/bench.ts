@@ -1,3 +1,4 @@
+import { releaseNoteFigures } from "./bench-release-notes.js";
 // `npm run bench`: Shipline's figures, printed beside their targets. Nothing here asserts a
 // time; the figures are for people (and for the closing notes of issues).
 import { migrationFigures } from "./bench-migrations.js";
@@ -168,6 +169,8 @@ await inProcessThroughput();
 await httpThroughput();
 console.log("\nActions");
 actionFigures();
+console.log("\nRelease notes (range, history with pull requests, newcomers, release), in the emulator");
+await releaseNoteFigures(record);
 console.log("\nMigrations (same server, same files, one transaction each)");
 await migrationFigures(record);
 process.exit(0);

@@ -188,8 +188,8 @@ async function main(): Promise<void> {
     scenario.setRole(REPO, "mallory", "read");
 
     let prNumber = 0;
-    await step(emulator, `alice opens a pull request "Add a shopping cart" on ${REPO}`, () => {
-      prNumber = scenario.openPullRequest(REPO, { branch: "cart", title: "Add a shopping cart", author: "alice", files: { "cart.js": "export const cart = []\n" } }).number;
+    await step(emulator, `alice opens a pull request "feat: add a shopping cart" on ${REPO}`, () => {
+      prNumber = scenario.openPullRequest(REPO, { branch: "cart", title: "feat: add a shopping cart", author: "alice", files: { "cart.js": "export const cart = []\n" } }).number;
     });
 
     let mergeSha = "";
@@ -215,8 +215,8 @@ async function main(): Promise<void> {
     showDeployments(emulator, mergeSha);
 
     let second = 0;
-    await step(emulator, `alice opens pull request "Faster checkout" and comments "/deploy staging" to preview it`, () => {
-      second = scenario.openPullRequest(REPO, { branch: "checkout", title: "Faster checkout", author: "alice", files: { "checkout.js": "export const fast = true\n" } }).number;
+    await step(emulator, `alice opens pull request "perf: faster checkout" and comments "/deploy staging" to preview it`, () => {
+      second = scenario.openPullRequest(REPO, { branch: "checkout", title: "perf: faster checkout", author: "alice", files: { "checkout.js": "export const fast = true\n" } }).number;
       scenario.comment(REPO, second, { user: "alice", body: "/deploy staging" });
     });
     outcome(second);
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
     let brokenSha = "";
     await step(emulator, "alice pushes a broken .github/shipline.yml: a failing check run says what is wrong", () => {
       brokenSha = scenario.push(REPO, {
-        message: "Configure Shipline",
+        message: "ci: configure Shipline",
         author: "alice",
         files: { ".github/shipline.yml": "stages:\n  - environment: staging\n    auto: true\n    soak: thirty minutes\n  - enviroment: production\n" },
       }).sha;
@@ -265,12 +265,15 @@ async function main(): Promise<void> {
       "    url: https://shop.example",
       "    checks: [ci/test]       # Shipline's gate: CI green on that exact SHA",
       "    auto_rollback: true",
+      "release_notes:",
+      "  enabled: true            # written when production succeeds",
+      "  publish: release",
       "",
     ].join("\n");
     let fixedSha = "";
     await step(emulator, "carol enables Shipline as production's protection rule; alice fixes the config: production now follows staging automatically", () => {
       scenario.protectEnvironment(REPO, "production");
-      fixedSha = scenario.push(REPO, { message: "Fix Shipline config", author: "alice", files: { ".github/shipline.yml": pipeline } }).sha;
+      fixedSha = scenario.push(REPO, { message: "fix(ci): a valid Shipline config", author: "alice", files: { ".github/shipline.yml": pipeline } }).sha;
     });
     showDeployments(emulator, fixedSha);
     const gate = (sha: string) => {
@@ -281,14 +284,18 @@ async function main(): Promise<void> {
     };
     gate(fixedSha);
 
-    await step(emulator, `CI reports ci/test green on ${shortSha(fixedSha)}: Shipline's gate approves, production deploys`, () => scenario.check(REPO, fixedSha, "ci/test", "success"));
+    await step(emulator, `CI reports ci/test green on ${shortSha(fixedSha)}: Shipline's gate approves, production deploys, release notes are written`, () => scenario.check(REPO, fixedSha, "ci/test", "success"));
     gate(fixedSha);
     showDeployments(emulator, fixedSha);
+    const notes = [...scenario.repo(REPO).releases.values()].at(-1);
+    if (!notes) throw new Error("no release notes were written for the production deployment");
+    say(`release ${notes.tag_name} (${notes.draft ? "draft" : "published"}, tag at ${shortSha(notes.target_commitish)}), written from what production did not run yet:`);
+    console.log(dim((notes.body ?? "").split("\n").map((l) => `           ${l}`).join("\n")));
 
     let third = 0;
     let risky = "";
-    await step(emulator, `alice's pull request "Pay with vouchers" is merged by bob: staging, then production waits for CI`, () => {
-      third = scenario.openPullRequest(REPO, { branch: "vouchers", title: "Pay with vouchers", author: "alice", files: { "vouchers.js": "export const vouchers = true\n", "migrations/V2__order_vouchers.sql": "-- Expand: a nullable column, which the running version ignores.\nALTER TABLE orders ADD COLUMN voucher text;\n" } }).number;
+    await step(emulator, `alice's pull request "feat(payments): pay with vouchers" is merged by bob: staging, then production waits for CI`, () => {
+      third = scenario.openPullRequest(REPO, { branch: "vouchers", title: "feat(payments): pay with vouchers", author: "alice", files: { "vouchers.js": "export const vouchers = true\n", "migrations/V2__order_vouchers.sql": "-- Expand: a nullable column, which the running version ignores.\nALTER TABLE orders ADD COLUMN voucher text;\n" } }).number;
       risky = scenario.mergePullRequest(REPO, third, { by: "bob" }).sha;
       // This release starts in staging, but never becomes healthy in production.
       shop.crashing.add(`production:${risky}`);

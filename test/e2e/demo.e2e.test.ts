@@ -25,6 +25,11 @@ describe("npm run demo", () => {
     // Migrations run in each deploy, on the embedded default (PGlite), before the new version.
     expect(stdout).toMatch(/ran actions\/migrate for [0-9a-f]{7} on staging's database \(PGlite\): ok, applied 1 \(V1__create_orders\.sql\), 0 lint findings/);
     expect(stdout).toMatch(/ran actions\/migrate for [0-9a-f]{7} on production's database \(PGlite\): ok, applied 1 \(V2__order_vouchers\.sql\), 0 lint findings/);
+    // Release notes for the production deploy: from what production ran (the rollback) to the new SHA.
+    expect(stdout).toMatch(/release \d{4}-\d{2}-\d{2}-[0-9a-f]{7} \(published, tag at [0-9a-f]{7}\), written from what production did not run yet:/);
+    expect(stdout).toMatch(/Since `[0-9a-f]{7}`, the last successful deployment of production \(deployment \d+, a rollback\)\./);
+    expect(stdout).toContain("### ⚡ Performance");
+    expect(stdout).toContain("- faster checkout (#2) by @alice");
     expect(stdout).toContain("Every request was checked against GitHub's OpenAPI description: all accepted.");
   }, 180_000);
 });
