@@ -2,14 +2,13 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDefaults, buildInputs } from "../../actions/build/inputs.js";
 import { buildVersion } from "../../shared/build-package.js";
 import { startEmulator, type Emulator } from "../emulator/index.js";
 import { runActionBundle } from "../helpers/action-runner.js";
+import { expectManifestMatchesSchema } from "../helpers/action-manifest.js";
 
-const root = new URL("../../", import.meta.url).pathname;
 const REPO = "acme/pkg";
 
 describe("buildVersion", () => {
@@ -39,9 +38,7 @@ describe("actions/build and the digest that deploy checks", () => {
     runActionBundle({ emulator, entry: "actions/build/dist/index.js", repository: REPO, token, inputs, eventName: "push", env: { GITHUB_SHA: sha, GITHUB_REF: "refs/heads/main", GITHUB_WORKSPACE: workspace, ...env }, cwd: workspace });
 
   it("declares in action.yml exactly the inputs and defaults its schema reads", () => {
-    const manifest = parseYaml(readFileSync(join(root, "actions/build/action.yml"), "utf8")) as { inputs: Record<string, { default?: string }> };
-    expect(Object.keys(manifest.inputs).sort()).toEqual(Object.keys(buildInputs.shape).sort());
-    for (const [name, value] of Object.entries(buildDefaults)) expect(manifest.inputs[name]!.default).toBe(value);
+    expectManifestMatchesSchema("build", buildInputs, buildDefaults);
   });
 
   let first: Awaited<ReturnType<typeof build>>;

@@ -13,6 +13,7 @@ import { releaseNotesInputs } from "../../actions/release-notes/inputs.js";
 import { startEmulator, type Emulator } from "../emulator/index.js";
 import { runActionBundle } from "../helpers/action-runner.js";
 import { expectContractKept } from "../helpers/loop.js";
+import { expectManifestMatchesSchema } from "../helpers/action-manifest.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const REPO = "acme/web";
@@ -83,10 +84,7 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
   const deployCommand = () => setVersion.replace("BASE", base);
 
   it("declares in action.yml exactly the inputs and defaults its schema reads", () => {
-    const manifest = parseYaml(readFileSync(join(root, "actions/deploy/action.yml"), "utf8")) as { inputs: Record<string, { default?: string }>; runs: { using: string; main: string } };
-    expect(Object.keys(manifest.inputs).sort()).toEqual(Object.keys(deployInputs.shape).sort());
-    for (const [name, value] of Object.entries(deployDefaults)) expect(manifest.inputs[name]!.default).toBe(value);
-    expect(manifest.runs).toEqual({ using: "node24", main: "dist/index.js" });
+    expectManifestMatchesSchema("deploy", deployInputs, deployDefaults);
   });
 
   it("deploys: in_progress -> command -> healthy -> the new version live -> success, with outputs and a summary", async () => {

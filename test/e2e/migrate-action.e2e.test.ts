@@ -1,14 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { parse as parseYaml } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrateDefaults, migrateInputs } from "../../actions/migrate/inputs.js";
 import { runActionBundle } from "../helpers/action-runner.js";
 import { POSTGRES_URL, postgresAnswers } from "../helpers/databases.js";
+import { expectManifestMatchesSchema } from "../helpers/action-manifest.js";
 
-const root = new URL("../../", import.meta.url).pathname;
 const workspaces: string[] = [];
 afterAll(() => {
   for (const dir of workspaces) rmSync(dir, { recursive: true, force: true });
@@ -31,10 +30,7 @@ const hasPostgres = await postgresAnswers();
 
 describe("actions/migrate, run from its bundle as a runner runs it", () => {
   it("declares in action.yml exactly the inputs and defaults its schema reads", () => {
-    const manifest = parseYaml(readFileSync(join(root, "actions/migrate/action.yml"), "utf8")) as { inputs: Record<string, { default?: string }>; runs: { using: string; main: string } };
-    expect(Object.keys(manifest.inputs).sort()).toEqual(Object.keys(migrateInputs.shape).sort());
-    for (const [name, value] of Object.entries(migrateDefaults)) expect(manifest.inputs[name]!.default).toBe(value);
-    expect(manifest.runs).toEqual({ using: "node24", main: "dist/index.js" });
+    expectManifestMatchesSchema("migrate", migrateInputs, migrateDefaults);
   });
 
   it("applies on PGlite when no database is given, keeping it in pglite-data-dir across runs", async () => {

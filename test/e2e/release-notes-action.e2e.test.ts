@@ -1,14 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { releaseNotesDefaults, releaseNotesInputs } from "../../actions/release-notes/inputs.js";
 import { startEmulator, type Emulator } from "../emulator/index.js";
 import { runActionBundle } from "../helpers/action-runner.js";
 import { expectContractKept } from "../helpers/loop.js";
+import { expectManifestMatchesSchema } from "../helpers/action-manifest.js";
 
-const root = new URL("../../", import.meta.url).pathname;
 const REPO = "acme/notes";
 
 describe("actions/release-notes, run from its bundle as a runner runs it", () => {
@@ -53,10 +52,7 @@ describe("actions/release-notes, run from its bundle as a runner runs it", () =>
   const releases = () => [...emulator.state.repo("acme", "notes")!.releases.values()];
 
   it("declares in action.yml exactly the inputs and defaults its schema reads", () => {
-    const manifest = parseYaml(readFileSync(join(root, "actions/release-notes/action.yml"), "utf8")) as { inputs: Record<string, { default?: string }>; runs: { using: string; main: string } };
-    expect(Object.keys(manifest.inputs).sort()).toEqual(Object.keys(releaseNotesInputs.shape).sort());
-    for (const [name, value] of Object.entries(releaseNotesDefaults)) expect(manifest.inputs[name]!.default).toBe(value);
-    expect(manifest.runs).toEqual({ using: "node24", main: "dist/index.js" });
+    expectManifestMatchesSchema("release-notes", releaseNotesInputs, releaseNotesDefaults);
   });
 
   it("dry-run prints what it would write and writes nothing", async () => {

@@ -1,12 +1,12 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDefaults, testInputs } from "../../actions/test/inputs.js";
 import { startEmulator, type Emulator } from "../emulator/index.js";
 import { runActionBundle } from "../helpers/action-runner.js";
 import { expectContractKept } from "../helpers/loop.js";
+import { expectManifestMatchesSchema } from "../helpers/action-manifest.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const REPO = "acme/tests";
@@ -41,10 +41,7 @@ describe("actions/test, run from its bundle as a runner runs it", () => {
   const checkRun = (id: string) => emulator.state.repo("acme", "tests")!.checkRuns.get(Number(id))!;
 
   it("declares in action.yml exactly the inputs and defaults its schema reads", () => {
-    const manifest = parseYaml(readFileSync(join(root, "actions/test/action.yml"), "utf8")) as { inputs: Record<string, { default?: string }>; runs: unknown };
-    expect(Object.keys(manifest.inputs).sort()).toEqual(Object.keys(testInputs.shape).sort());
-    for (const [name, value] of Object.entries(testDefaults)) expect(manifest.inputs[name]!.default).toBe(value);
-    expect(manifest.runs).toEqual({ using: "node24", main: "dist/index.js" });
+    expectManifestMatchesSchema("test", testInputs, testDefaults);
   });
 
   it("reads the reports of all five tools into one failing check run, each failure annotated on its file and line", async () => {
