@@ -65,7 +65,8 @@ const CONVENTIONAL = /^(\w+)(?:\(([^)]*)\))?(!)?:\s*(.+)$/;
 const REVERT_TITLE = /^Revert "(.+)"$/;
 const REVERTS_SHA = /This reverts commit ([0-9a-f]{7,40})/;
 const BREAKING_NOTE = /^BREAKING[ -]CHANGE:/m;
-const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+/** A GitHub login (bots' `[bot]` suffix excluded): the only names that may be @-mentioned or searched. */
+export const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 
 const isBot = (login: string) => login.endsWith("[bot]");
 

@@ -1,6 +1,6 @@
 import type { GitHubGateway } from "./github.js";
 import { shortSha } from "./markdown.js";
-import type { NoteCommit } from "./release-notes.js";
+import { LOGIN, type NoteCommit } from "./release-notes.js";
 
 const PAGE = 100;
 /** Pages of history fetched in one GraphQL request (10 x 100 commits, with their pull requests). */
@@ -189,8 +189,6 @@ export async function releaseRange(github: GitHubGateway, request: RangeRequest)
   const newcomers = await newcomersOf(github, commits, since);
   return { from, commits, note, previousTag: tag?.name ?? null, headTag: own?.name ?? null, headDate: repo.head.committedDate ?? new Date().toISOString(), newcomers };
 }
-
-const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 
 /**
  * Who contributes for the first time: authors with no pull request merged before the range

@@ -123,16 +123,34 @@ describe("release notes from what shipped, against the emulator", () => {
       expect(notes.version).toBe("v1.0.1");
     });
 
-    it("names first-time contributors, not people who contributed before the range", async () => {
+    it("starts at an explicit `from` (a tag) when one is given, and says so", async () => {
+      const repo = "acme/from";
+      emulator.scenario.createRepo(repo);
+      const tagged = release(repo, "feat: tagged");
+      emulator.state.repo("acme", "from")!.refs.set("refs/tags/v3.1.0", tagged);
+      const after = release(repo, "fix: after the tag");
+      await deployed(repo, after, "success");
+      const head = release(repo, "feat: newest");
+      const { notes } = await write(repo, head, { publish: "none", from: "v3.1.0" });
+      expect(notes.range.from).toBe(tagged);
+      expect(notes.markdown).toContain(`From \`${tagged.slice(0, 7)}\` (\`v3.1.0\`).`);
+      expect(notes.range.commits.map((c) => c.pull?.title)).toEqual(["feat: newest", "fix: after the tag"]);
+      await expect(write(repo, head, { publish: "none", from: "v9.9.9" })).rejects.toThrow("`from`: `v9.9.9` names no commit of the repository. Give a tag, a branch or a SHA.");
+    });
+
+    it("names first-time contributors, not people who contributed before the range, nor bots", async () => {
       const repo = "acme/newcomers";
       emulator.scenario.createRepo(repo);
       const before = release(repo, "feat: old hand's work", [], "olivia");
       await deployed(repo, before, "success");
       release(repo, "fix: olivia again", [], "olivia");
-      const head = release(repo, "docs: hello", [], "newton");
+      release(repo, "docs: hello", [], "newton");
+      const head = release(repo, "chore(deps): bump pg", [], "dependabot[bot]");
       const { notes } = await write(repo, head, { publish: "none" });
       expect(notes.markdown).toContain("### New contributors\n\n- @newton made their first contribution in #");
       expect(notes.markdown).not.toContain("@olivia made");
+      expect(notes.markdown).not.toContain("dependabot made");
+      expect(notes.markdown).toContain("- **deps:** bump pg (#");
     });
   });
 
