@@ -14,11 +14,6 @@ export interface StatusEvent {
 }
 
 /**
- * Decides what follows a deployment status. Safe against loops and redeliveries: a rollback
- * is never rolled back, and each follow-up carries a marker (`status:<id>`) that the facts
- * show once it exists.
- */
-/**
  * What the config alone rules out, before any fact is fetched: most statuses (a manual next
  * stage, no auto_rollback) need no further request.
  */
@@ -41,6 +36,11 @@ export function followUpRuledOut(event: StatusEvent, config: ShiplineConfig): Ex
   return null;
 }
 
+/**
+ * Decides what follows a deployment status. Safe against loops and redeliveries: a rollback
+ * is never rolled back, and each follow-up carries a marker (`status:<id>`) that the facts
+ * show once it exists.
+ */
 export function afterStatus(event: StatusEvent, config: ShiplineConfig, facts: RepoFacts): AfterStatus {
   const ruledOut = followUpRuledOut(event, config);
   if (ruledOut) return ruledOut;
