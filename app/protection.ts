@@ -4,6 +4,7 @@ import { FACTS_QUERY, parseFacts } from "../shared/facts.js";
 import { GitHubGateway } from "../shared/github.js";
 import { configFromFacts, defaultBranchLoader } from "../shared/load-config.js";
 import { shiplineOf } from "../shared/payload.js";
+import { decideAgain } from "./decide-again.js";
 import { checksToWaitFor, decideProtection, shiplineRequestOf, type ProtectionRequest } from "../shared/protection.js";
 
 // The event's own fields, validated: its types lag behind GitHub (sha and ref are recent).
@@ -16,8 +17,16 @@ const requested = z.object({
 /** The event's view of who asked: Shipline's payload when the event carries it, else only a login. */
 type Asked = Omit<ProtectionRequest, "actor" | "overrideFreeze"> & { payload: { actor: string; overrideFreeze: boolean } | null; fallbackActor: string };
 
-async function evaluate(context: Context, github: GitHubGateway, asked: Asked): Promise<void> {
-  const repo = context.repo();
+/** What an evaluation needs of the event: an installation's Octokit, the repository, a log. */
+interface Installation {
+  octokit: Context["octokit"];
+  repo: { owner: string; repo: string };
+  log: Context["log"];
+  installationId: number;
+}
+
+async function evaluate(app: Probot, context: Installation, github: GitHubGateway, asked: Asked): Promise<void> {
+  const repo = context.repo;
   const facts = parseFacts(await github.facts(FACTS_QUERY, null));
   const { payload, fallbackActor, ...where } = asked;
   const request: ProtectionRequest = { ...where, ...(payload ?? shiplineRequestOf(facts, where.sha, where.environment) ?? { actor: fallbackActor, overrideFreeze: false }) };
@@ -35,17 +44,34 @@ async function evaluate(context: Context, github: GitHubGateway, asked: Asked): 
     comment: decision.comment.slice(0, 65_000),
     ...(decision.state === "pending" ? {} : { state: decision.state }),
   });
-  context.log.info({ environment: request.environment, sha: request.sha, state: decision.state }, "protection rule answered");
+  context.log.info({ environment: request.environment, sha: request.sha, state: decision.state, decideAgainAt: decision.decideAgainAt }, "protection rule answered");
+  if (decision.decideAgainAt) {
+    const { installationId } = context;
+    decideAgain.schedule(`${repo.owner}/${repo.repo}:${request.runId}:${request.environment}`, Date.parse(decision.decideAgainAt), async () => {
+      try {
+        // A fresh installation token: the one of the first event may have expired by now.
+        const octokit = (await app.auth(installationId)) as Context["octokit"];
+        await evaluate(app, { ...context, octokit }, new GitHubGateway(octokit, repo), asked);
+      } catch (error) {
+        context.log.warn({ err: error, runId: request.runId }, "deciding again after the soak failed; the next check on that commit decides");
+      }
+    });
+  }
+}
+
+function installationOf(context: Context): Installation {
+  const installation = (context.payload as { installation?: { id: number } }).installation;
+  return { octokit: context.octokit, repo: context.repo(), log: context.log, installationId: installation?.id ?? 0 };
 }
 
 /** deployment_protection_rule.requested -> approve, reject, or report and wait. */
-export async function onProtectionRule(context: Context<"deployment_protection_rule.requested">): Promise<void> {
+export async function onProtectionRule(app: Probot, context: Context<"deployment_protection_rule.requested">): Promise<void> {
   const parsed = requested.safeParse(context.payload);
   if (!parsed.success) return context.log.warn({ issues: parsed.error.issues }, "deployment_protection_rule without the fields Shipline needs: ignored");
   const { environment, deployment_callback_url: url, deployment } = parsed.data;
   const shipline = shiplineOf(deployment.payload);
   const github = new GitHubGateway(context.octokit, context.repo());
-  await evaluate(context, github, {
+  await evaluate(app, installationOf(context), github, {
     environment,
     sha: deployment.sha,
     payload: shipline ? { actor: typeof shipline.actor === "string" ? shipline.actor : (deployment.creator?.login ?? "unknown"), overrideFreeze: shipline.override_freeze === true } : null,
@@ -58,18 +84,18 @@ export async function onProtectionRule(context: Context<"deployment_protection_r
  * A check finished: decide again for every run of that commit still waiting on Shipline.
  * Nothing is remembered between events; the waiting runs are found through the API.
  */
-export async function onCheckCompleted(context: Context<"check_run.completed">): Promise<void> {
+export async function onCheckCompleted(app: Probot, context: Context<"check_run.completed">): Promise<void> {
   const run = context.payload.check_run;
   if (run.name === "Shipline") return;
   const github = new GitHubGateway(context.octokit, context.repo());
   for (const waiting of await github.waitingRuns(run.head_sha)) {
     for (const environment of await github.pendingEnvironments(waiting.id)) {
-      await evaluate(context, github, { environment, sha: run.head_sha, payload: null, fallbackActor: context.payload.sender.login, runId: waiting.id });
+      await evaluate(app, installationOf(context), github, { environment, sha: run.head_sha, payload: null, fallbackActor: context.payload.sender.login, runId: waiting.id });
     }
   }
 }
 
 export function registerProtection(app: Probot): void {
-  app.on("deployment_protection_rule.requested", onProtectionRule);
-  app.on("check_run.completed", onCheckCompleted);
+  app.on("deployment_protection_rule.requested", (context) => onProtectionRule(app, context));
+  app.on("check_run.completed", (context) => onCheckCompleted(app, context));
 }

@@ -15,6 +15,11 @@ export interface GateResult {
   state: GateState;
   /** A sentence a person understands, shown on GitHub. */
   message: string;
+  /**
+   * When a pending gate will pass by itself (a soak ending): no event announces it, so the
+   * decision must be taken again then.
+   */
+  decideAgainAt?: string;
 }
 
 const WEEKDAY = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 } as const;
@@ -109,7 +114,12 @@ export function soakGate(previous: Stage | undefined, successAt: string | null, 
   if (!successAt) return { gate: "soak", state: "pending", message: `Not yet deployed successfully to ${previous.environment}.` };
   const elapsed = at.getTime() - Date.parse(successAt);
   if (elapsed >= previous.soak) return { gate: "soak", state: "approved", message: `Soaked ${formatDuration(elapsed)} in ${previous.environment} (at least ${formatDuration(previous.soak)}).` };
-  return { gate: "soak", state: "pending", message: `Soaking in ${previous.environment}: ${formatDuration(previous.soak - elapsed)} to go of ${formatDuration(previous.soak)}.` };
+  return {
+    gate: "soak",
+    state: "pending",
+    message: `Soaking in ${previous.environment}: ${formatDuration(previous.soak - elapsed)} to go of ${formatDuration(previous.soak)}.`,
+    decideAgainAt: new Date(Date.parse(successAt) + previous.soak).toISOString(),
+  };
 }
 
 export function lockGate(stage: Stage, lock: LockState | undefined, actor: string): GateResult {

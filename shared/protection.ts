@@ -19,6 +19,11 @@ export interface ProtectionDecision {
   state: GateState;
   comment: string;
   gates: GateResult[];
+  /**
+   * When every pending gate passes by itself at a known time (soak), the time to decide
+   * again; null when an event (a check completing) will bring the next decision.
+   */
+  decideAgainAt: string | null;
 }
 
 /**
@@ -49,7 +54,7 @@ export function checksToWaitFor(runs: ReadonlyArray<{ id: number; name: string; 
 export function decideProtection(request: ProtectionRequest, config: ShiplineConfig, facts: RepoFacts, checks: readonly CheckFact[], now: Date): ProtectionDecision {
   const index = config.stages.findIndex((s) => s.environment.toLowerCase() === request.environment.toLowerCase());
   if (index === -1) {
-    return { state: "approved", gates: [], comment: `Shipline: ${request.environment} is not a stage in .github/shipline.yml; no gate applies.` };
+    return { state: "approved", gates: [], comment: `Shipline: ${request.environment} is not a stage in .github/shipline.yml; no gate applies.`, decideAgainAt: null };
   }
   const stage = config.stages[index]!;
   const previous = config.stages[index - 1];
@@ -74,5 +79,8 @@ export function decideProtection(request: ProtectionRequest, config: ShiplineCon
       : state === "rejected"
         ? `Shipline rejected ${request.sha.slice(0, 7)} for ${stage.environment}: the ${decidedBy!.gate} gate decided. ${decidedBy!.message}`
         : `Shipline is waiting before ${stage.environment} takes ${request.sha.slice(0, 7)}: ${decidedBy!.message} It decides again when this changes.`;
-  return { state, gates, comment: [head, "", ...lines].join("\n") };
+  const pending = gates.filter((g) => g.state === "pending");
+  const timed = state === "pending" && pending.every((g) => g.decideAgainAt);
+  const decideAgainAt = timed ? pending.map((g) => g.decideAgainAt!).sort().at(-1)! : null;
+  return { state, gates, comment: [head, "", ...lines].join("\n"), decideAgainAt };
 }

@@ -73,11 +73,14 @@ describe("soakGate", () => {
   const staging = parseConfig({ stages: [{ environment: "staging", soak: "30m" }, { environment: "production" }] });
   const previous = staging.ok ? staging.config.stages[0] : undefined;
   it.each([
-    ["2026-11-23T10:00:00Z", "2026-11-23T10:29:59Z", "pending", "Soaking in staging: 1s to go of 30m."],
-    ["2026-11-23T10:00:00Z", "2026-11-23T10:30:00Z", "approved", "Soaked 30m in staging (at least 30m)."],
-    ["2026-11-23T10:00:00Z", "2026-11-23T12:00:00Z", "approved", "Soaked 2h in staging (at least 30m)."],
-    [null, "2026-11-23T12:00:00Z", "pending", "Not yet deployed successfully to staging."],
-  ])("success at %s, now %s: %s", (successAt, now, state, message) => expect(soakGate(previous, successAt, at(now))).toEqual({ gate: "soak", state, message }));
+    ["2026-11-23T10:00:00Z", "2026-11-23T10:29:59Z", "pending", "Soaking in staging: 1s to go of 30m.", "2026-11-23T10:30:00.000Z"],
+    ["2026-11-23T10:00:00Z", "2026-11-23T10:30:00Z", "approved", "Soaked 30m in staging (at least 30m).", undefined],
+    ["2026-11-23T10:00:00Z", "2026-11-23T12:00:00Z", "approved", "Soaked 2h in staging (at least 30m).", undefined],
+    // Not deployed yet: a deployment status, not the clock, will change this.
+    [null, "2026-11-23T12:00:00Z", "pending", "Not yet deployed successfully to staging.", undefined],
+  ])("success at %s, now %s: %s", (successAt, now, state, message, decideAgainAt) =>
+    expect(soakGate(previous, successAt, at(now))).toEqual({ gate: "soak", state, message, ...(decideAgainAt ? { decideAgainAt } : {}) }),
+  );
 
   it("approves at once when the previous stage has no soak time", () => {
     expect(soakGate(undefined, null, at("2026-11-23T10:00:00Z")).state).toBe("approved");

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { examplesOf, withInstallation } from "./helpers/examples.js";
 import { deploymentNode, factsData } from "./helpers/facts.js";
 import { github, mockInstallationToken, resetRequests, testProbot, type SeenRequest } from "./helpers/probot.js";
+import { decideAgain } from "../app/decide-again.js";
 
 const REPO = "/repos/Codertocat/Hello-World";
 const RUN = 4242;
@@ -105,6 +106,51 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
     await receive(protectionEvent("production"));
     expect(answer().state).toBeUndefined();
     expect(answer().comment).toMatch(/⏳ soak: Soaking in staging: 2\dm\d*s? to go of 30m\./);
+  });
+
+  it("decides again by itself when the soak ends (no event announces it)", async () => {
+    const due: Array<{ run: () => void; ms: number }> = [];
+    const realTimer = decideAgain.setTimer;
+    decideAgain.setTimer = (run, ms) => {
+      due.push({ run, ms });
+      return setTimeout(() => {}, 0);
+    };
+    try {
+      const soakedAt = new Date(Date.now() - 29 * 60_000).toISOString();
+      const staging = [deploymentNode({ id: 5, sha: SHA, environment: "staging", statuses: ["IN_PROGRESS", "SUCCESS"], createdAt: soakedAt })];
+      mockFacts({ deployments: staging });
+      mockChecks([{ id: 1, name: "test", status: "completed", conclusion: "success", details_url: null }]);
+      review();
+      await receive(protectionEvent("production"));
+      expect(answer().state).toBeUndefined();
+      // Due one minute from now (the soak's end), plus a second to be past it.
+      expect(due).toHaveLength(1);
+      expect(due[0]!.ms).toBeGreaterThan(55_000);
+      expect(due[0]!.ms).toBeLessThanOrEqual(61_000);
+
+      seen.length = 0;
+      vi.useFakeTimers({ toFake: ["Date"], now: new Date(Date.now() + 61_000) });
+      // The installation's token comes from Probot's cache (renewed there when it expires).
+      github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, deployments: staging }) });
+      mockChecks([{ id: 1, name: "test", status: "completed", conclusion: "success", details_url: null }]);
+      review();
+      due[0]!.run();
+      await vi.waitFor(() => expect(seen.some((r) => r.path.endsWith("/deployment_protection_rule"))).toBe(true));
+      expect(answer()).toMatchObject({ environment_name: "production", state: "approved" });
+      expect(answer().comment).toMatch(/✅ soak: Soaked 30m\d*s? in staging \(at least 30m\)\./);
+    } finally {
+      decideAgain.setTimer = realTimer;
+    }
+  });
+
+  it("sets no timer when a check, not the clock, is what the decision waits for", async () => {
+    const before = decideAgain.timers.size;
+    mockFacts();
+    mockChecks([{ id: 1, name: "test", status: "in_progress", conclusion: null, details_url: null }]);
+    review();
+    await receive(protectionEvent("production"));
+    expect(answer().state).toBeUndefined();
+    expect(decideAgain.timers.size).toBe(before);
   });
 
   it("rejects a locked environment, and lets its holder's deployment through", async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { RunningApp } from "../emulator/app-process.js";
 import type { Emulator } from "../emulator/index.js";
 import { expectContractKept, startLoop } from "../helpers/loop.js";
@@ -30,7 +30,7 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
       const { id, sha, environment } = payload.deployment;
       const state = failing.has(`${environment}:${sha}`) ? "failure" : "success";
       for (const s of ["in_progress", state]) {
-        await fetch(`${emulator.apiUrl}/repos/${REPO}/deployments/${id}/statuses`, {
+        await fetch(`${emulator.apiUrl}/repos/${payload.repository.full_name}/deployments/${id}/statuses`, {
           method: "POST",
           headers: { authorization: `token ${token}`, "content-type": "application/json" },
           body: JSON.stringify({ state: s, log_url: `https://ci.example/${id}` }),
@@ -39,7 +39,7 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
     });
     emulator.scenario.createRepo(REPO, { files: { ".github/shipline.yml": CONFIG } });
     emulator.scenario.protectEnvironment(REPO, "production");
-  }, 30_000);
+  }, 45_000);
 
   afterAll(async () => {
     expectContractKept(emulator);
@@ -109,4 +109,22 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
     expect(checkRunOf(second)).toMatchObject({ conclusion: "failure", output: { title: `Deployment of ${second.slice(0, 7)} to production failed` } });
     expect(checkRunOf(second).output.summary).toContain(`Rolling back automatically to \`${first.slice(0, 7)}\` (deployment ${rollback.id}).`);
   });
+
+  it("holds a promotion while the previous stage soaks, and lets it through when the soak ends, with no event to say so", async () => {
+    const repo = "acme/soaking";
+    emulator.scenario.createRepo(repo, { files: { ".github/shipline.yml": "stages:\n  - environment: staging\n    auto: true\n    checks: none\n    soak: 12s\n  - environment: production\n    auto: true\n    checks: none\n" } });
+    emulator.scenario.protectEnvironment(repo, "production");
+    const pr = emulator.scenario.openPullRequest(repo, { branch: "soak", title: "feat: slow and steady", author: "alice" });
+    const sha = emulator.scenario.mergePullRequest(repo, pr.number, { by: "bob" }).sha;
+    await emulator.settled();
+    const held = [...emulator.scenario.repo(repo).workflowRuns.values()].find((r) => r.head_sha === sha)!;
+    expect(held).toMatchObject({ status: "waiting", reviews: [{ comment: expect.stringContaining("⏳ soak: Soaking in staging:") }] });
+    const production = () => [...emulator.scenario.repo(repo).deployments.values()].find((d) => d.sha === sha && d.environment === "production")!;
+    expect(production().statuses).toEqual([]);
+    // Nothing happens on GitHub meanwhile: the app decides again when the soak ends.
+    await vi.waitFor(() => expect(held.reviews.at(-1)).toMatchObject({ state: "approved" }), { timeout: 25_000, interval: 250 });
+    await emulator.settled();
+    expect(held.reviews.at(-1)!.comment).toMatch(/✅ soak: Soaked 1\ds in staging \(at least 12s\)\./);
+    expect([...production().statuses].reverse().map((s) => s.state)).toEqual(["in_progress", "success"]);
+  }, 45_000);
 });

@@ -151,16 +151,19 @@ export class GitHubState {
   readonly repos = new Map<string, Repository>();
   readonly accounts = new Map<string, Account>();
   private nextId = 1000;
-  /** A fixed clock that tests and the demo advance; GitHub's timestamps have second precision. */
-  now = new Date("2026-11-23T09:00:00Z");
+  /**
+   * GitHub's clock: real time (the app compares it with its own, for soak times), to the
+   * second as GitHub writes timestamps, and moving at least a second per event so that
+   * "newer than" is always well defined.
+   */
+  now = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
 
   id(): number {
     return this.nextId++;
   }
 
   timestamp(): string {
-    // Every event moves the clock a second, so "newer than" is always well defined.
-    this.now = new Date(this.now.getTime() + 1000);
+    this.now = new Date(Math.max(this.now.getTime() + 1000, Math.floor(Date.now() / 1000) * 1000));
     return this.now.toISOString().replace(/\.\d{3}Z$/, "Z");
   }
 
