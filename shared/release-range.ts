@@ -22,7 +22,7 @@ const RANGE_QUERY = /* GraphQL */ `
 `;
 
 const PAGE_FIELDS = /* GraphQL */ `
-  pageInfo { hasNextPage }
+  pageInfo { hasNextPage endCursor }
   nodes {
     oid message committedDate
     author { name user { login } }
@@ -59,6 +59,8 @@ interface RangeAnswer {
     tags: { nodes: Array<{ name: string; target: { oid: string; target?: { oid: string } } | null }> };
   };
 }
+
+type HistoryPage = { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: HistoryNode[] };
 
 interface HistoryNode {
   oid: string;
@@ -135,18 +137,31 @@ export async function releaseRange(github: GitHubGateway, request: RangeRequest)
   // Walk the history from the head until the base is met, the history ends, or the limit.
   const walked: HistoryNode[] = [];
   const reached = (nodes: HistoryNode[]) => base !== null && nodes.some((n) => n.oid === base!.sha);
-  let page = 0;
-  let exhausted = false;
   // One commit past the limit: the range's start itself must be seen to know the range is whole.
   const wanted = request.maxCommits + 1;
+  let page = 0;
+  let exhausted = false;
+  // GitHub's cursors are not documented: should it refuse the ones computed in advance,
+  // the walk goes on page by page with the cursors it hands out (slower, still right).
+  let batched = true;
+  let cursor: string | null = null;
   while (!exhausted && walked.length < wanted && !reached(walked)) {
-    const pages = Math.min(PAGES_PER_REQUEST, Math.ceil((wanted - walked.length) / PAGE));
+    const pages = batched ? Math.min(PAGES_PER_REQUEST, Math.ceil((wanted - walked.length) / PAGE)) : 1;
     const variables: Record<string, unknown> = { head: request.head };
-    for (let i = 0; i < pages; i++) if (page + i > 0) variables[`c${page + i}`] = historyCursor(request.head, page + i);
-    const data = await github.graphql<{ repository: { object: Record<string, { pageInfo: { hasNextPage: boolean }; nodes: HistoryNode[] } | undefined> | null } }>(historyQuery(page, pages), variables);
+    for (let i = 0; i < pages; i++) if (page + i > 0) variables[`c${page + i}`] = batched ? historyCursor(request.head, page + i) : cursor;
+    let data: { repository: { object: Record<string, HistoryPage | undefined> | null } };
+    try {
+      data = await github.graphql(historyQuery(page, pages), variables);
+    } catch (error) {
+      // Only a GraphQL refusal of a batch (its cursors) is worth another way; nothing was read.
+      if (!batched || pages === 1 || !Array.isArray((error as { errors?: unknown }).errors)) throw error;
+      batched = false;
+      continue;
+    }
     for (let i = 0; i < pages; i++) {
       const connection = data.repository.object?.[`p${page + i}`];
       walked.push(...(connection?.nodes ?? []));
+      cursor = connection?.pageInfo.endCursor ?? cursor;
       if (!connection?.pageInfo.hasNextPage) {
         exhausted = true;
         break;

@@ -67,6 +67,30 @@ describe("release notes from what shipped, against the emulator", () => {
     console.log(`release notes for 5,000 commits / 1,000 PRs: ${requests} requests`);
   }, 120_000);
 
+  it("reads the history page by page with GitHub's own cursors if GitHub refuses cursors computed in advance", async () => {
+    const repo = "acme/cursors";
+    emulator.scenario.createRepo(repo);
+    const start = emulator.scenario.head(repo);
+    await deployed(repo, start, "success");
+    emulator.scenario.generateHistory(repo, { commits: 250, pulls: 50, authors: ["alice"] });
+    const head = emulator.scenario.head(repo);
+    const octokit = new Octokit({ auth: token, baseUrl: emulator.apiUrl });
+    // A GitHub that refuses the batched query, as a GraphQL error (what octokit throws for `errors`).
+    const strict = {
+      request: octokit.request.bind(octokit),
+      graphql: (async (query: string, variables?: Record<string, unknown>) => {
+        if ((query.match(/: history\(/g) ?? []).length > 1) throw Object.assign(new Error("Argument 'after' has an invalid cursor"), { errors: [{ message: "invalid cursor" }] });
+        return octokit.graphql(query, variables);
+      }) as typeof octokit.graphql,
+    };
+    const github = new GitHubGateway(strict, { owner: "acme", repo: "cursors" });
+    const notes = await writeReleaseNotes({ github, repository: repo, serverUrl: "https://github.com", environment: "production", sha: head, from: null, deploymentId: null, maxCommits: 5000, settings: SETTINGS, publish: "none", dryRun: false, today: "2026-11-24" });
+    expect(notes.range.commits).toHaveLength(250);
+    expect(notes.range.from).toBe(start);
+    // The range, the refused batch, three pages one by one, the newcomers.
+    expect(github.requests).toBe(6);
+  });
+
   describe("the range", () => {
     it("starts, on a first deployment, at the beginning of history, and says so", async () => {
       const repo = "acme/first";
