@@ -33,7 +33,7 @@ const PAGE_FIELDS = /* GraphQL */ `
 `;
 
 /**
- * Ten pages of a commit's history in one request. GitHub's history cursors are `<oid> <index>`
+ * Up to ten pages of a commit's history in one request. GitHub's history cursors are `<oid> <index>`
  * (base64): the cursor of page k is known in advance, so pages need not be fetched one by one.
  */
 function historyQuery(first: number, pages: number): string {
@@ -146,7 +146,8 @@ export async function releaseRange(github: GitHubGateway, request: RangeRequest)
   let batched = true;
   let cursor: string | null = null;
   while (!exhausted && walked.length < wanted && !reached(walked)) {
-    const pages = batched ? Math.min(PAGES_PER_REQUEST, Math.ceil((wanted - walked.length) / PAGE)) : 1;
+    // Most ranges end within the first hundred commits: one page first, then ten at a time.
+    const pages = batched && page > 0 ? Math.min(PAGES_PER_REQUEST, Math.ceil((wanted - walked.length) / PAGE)) : 1;
     const variables: Record<string, unknown> = { head: request.head };
     for (let i = 0; i < pages; i++) if (page + i > 0) variables[`c${page + i}`] = batched ? historyCursor(request.head, page + i) : cursor;
     let data: { repository: { object: Record<string, HistoryPage | undefined> | null } };
