@@ -49,7 +49,7 @@ async function evaluate(app: Probot, context: Installation, github: GitHubGatewa
     const { installationId } = context;
     decideAgain.schedule(`${repo.owner}/${repo.repo}:${request.runId}:${request.environment}`, Date.parse(decision.decideAgainAt), async () => {
       try {
-        // A fresh installation token: the one of the first event may have expired by now.
+        // The installation's token through Probot, which renews it: the first event's may have expired.
         const octokit = (await app.auth(installationId)) as Context["octokit"];
         await evaluate(app, { ...context, octokit }, new GitHubGateway(octokit, repo), asked);
       } catch (error) {

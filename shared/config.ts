@@ -198,6 +198,12 @@ export const configSchema = z
 export type ShiplineConfig = z.output<typeof configSchema>;
 export type Stage = ShiplineConfig["stages"][number];
 
+/** The position of an environment's stage in the pipeline (GitHub compares environment names case-insensitively); -1 when none. */
+export function stageIndexOf(config: ShiplineConfig, environment: string): number {
+  const name = environment.toLowerCase();
+  return config.stages.findIndex((s) => s.environment.toLowerCase() === name);
+}
+
 export type ConfigResult =
   | { ok: true; config: ShiplineConfig }
   | { ok: false; problems: ConfigProblem[] };

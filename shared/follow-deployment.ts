@@ -1,4 +1,4 @@
-import type { ShiplineConfig } from "./config.js";
+import { stageIndexOf, type ShiplineConfig } from "./config.js";
 import type { RepoFacts } from "./facts.js";
 import type { GitHubGateway } from "./github.js";
 import { pullRequestHistory, rolledBackKeys } from "./history.js";
@@ -62,7 +62,7 @@ export async function followDeployment({ github, status, config, facts, reposito
 
 /** Release notes when a production stage succeeds and the config asks for them; a failure to write them is said, not thrown. */
 async function notesFor(github: GitHubGateway, status: FinalStatus, config: ShiplineConfig, repositoryUrl: string): Promise<WrittenNotes | { error: string } | null> {
-  const stage = config.stages.find((s) => s.environment.toLowerCase() === status.deployment.environment.toLowerCase());
+  const stage = config.stages[stageIndexOf(config, status.deployment.environment)];
   const settings = config.release_notes;
   if (status.state !== "success" || status.deployment.task !== "deploy" || !stage?.production || !settings.enabled) return null;
   try {

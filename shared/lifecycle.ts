@@ -1,4 +1,4 @@
-import type { ShiplineConfig, Stage } from "./config.js";
+import { stageIndexOf, type ShiplineConfig, type Stage } from "./config.js";
 import type { DeploymentFact, RepoFacts } from "./facts.js";
 import { deploymentsOf, rolledBackShas } from "./history.js";
 
@@ -20,7 +20,7 @@ export interface StatusEvent {
 export function followUpRuledOut(event: StatusEvent, config: ShiplineConfig): Extract<AfterStatus, { kind: "none" }> | null {
   const { deployment } = event;
   if (!deployment.shipline) return { kind: "none", reason: "not_shipline" };
-  const index = config.stages.findIndex((s) => s.environment.toLowerCase() === deployment.environment.toLowerCase());
+  const index = stageIndexOf(config, deployment.environment);
   if (index === -1) return { kind: "none", reason: "not_a_stage" };
   if (event.state === "success") {
     // A rollback restores a stage; it does not carry an old version onwards.
@@ -45,7 +45,7 @@ export function afterStatus(event: StatusEvent, config: ShiplineConfig, facts: R
   const ruledOut = followUpRuledOut(event, config);
   if (ruledOut) return ruledOut;
   const { deployment } = event;
-  const index = config.stages.findIndex((s) => s.environment.toLowerCase() === deployment.environment.toLowerCase());
+  const index = stageIndexOf(config, deployment.environment);
   const stage = config.stages[index]!;
   const marker = `status:${deployment.id}`;
   const followed = facts.deployments.some((d) => d.shipline?.source === marker);

@@ -1,5 +1,6 @@
-import type { ShiplineConfig } from "./config.js";
+import { stageIndexOf, type ShiplineConfig } from "./config.js";
 import type { RepoFacts } from "./facts.js";
+import { deploymentsOf } from "./history.js";
 import { checksGate, combineGates, freezeGate, lockGate, soakGate, type CheckFact, type GateResult, type GateState } from "./gates.js";
 import { CHECK_RUN_NAME } from "./render.js";
 
@@ -33,7 +34,7 @@ export interface ProtectionDecision {
  * taken again when a check completes has only the check's sender: both find the request here.
  */
 export function shiplineRequestOf(facts: RepoFacts, sha: string, environment: string): { actor: string; overrideFreeze: boolean } | null {
-  const d = facts.deployments.find((x) => x.shipline && x.sha === sha && x.environment.toLowerCase() === environment.toLowerCase());
+  const d = deploymentsOf(facts, environment).find((x) => x.shipline && x.sha === sha);
   if (!d?.shipline) return null;
   return { actor: typeof d.shipline.actor === "string" ? d.shipline.actor : d.creator, overrideFreeze: d.shipline.override_freeze === true };
 }
@@ -52,15 +53,15 @@ export function checksToWaitFor(runs: ReadonlyArray<{ id: number; name: string; 
  * the exact SHA; the comment says which gate decided and why, in words.
  */
 export function decideProtection(request: ProtectionRequest, config: ShiplineConfig, facts: RepoFacts, checks: readonly CheckFact[], now: Date): ProtectionDecision {
-  const index = config.stages.findIndex((s) => s.environment.toLowerCase() === request.environment.toLowerCase());
+  const index = stageIndexOf(config, request.environment);
   if (index === -1) {
     return { state: "approved", gates: [], comment: `Shipline: ${request.environment} is not a stage in .github/shipline.yml; no gate applies.`, decideAgainAt: null };
   }
   const stage = config.stages[index]!;
   const previous = config.stages[index - 1];
   const successAt = previous
-    ? facts.deployments
-        .filter((d) => d.sha === request.sha && d.environment.toLowerCase() === previous.environment.toLowerCase() && d.successAt)
+    ? deploymentsOf(facts, previous.environment)
+        .filter((d) => d.sha === request.sha && d.successAt)
         .map((d) => d.successAt!)
         .sort()[0] ?? null
     : null;

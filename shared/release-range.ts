@@ -98,9 +98,15 @@ export interface ReleaseRange {
 
 const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)$/;
 
-function highestSemverTag(tags: RangeAnswer["repository"]["tags"]["nodes"]): { name: string; sha: string } | null {
+interface TagRef {
+  name: string;
+  /** The tagged commit (through an annotated tag's object when there is one). */
+  sha: string;
+}
+
+function highestSemverTag(tags: readonly TagRef[]): TagRef | null {
   const parsed = tags
-    .map((t) => ({ name: t.name, sha: t.target?.target?.oid ?? t.target?.oid ?? "", m: SEMVER.exec(t.name) }))
+    .map((t) => ({ ...t, m: SEMVER.exec(t.name) }))
     .filter((t) => t.m && t.sha)
     .sort((a, b) => Number(b.m![1]) - Number(a.m![1]) || Number(b.m![2]) - Number(a.m![2]) || Number(b.m![3]) - Number(a.m![3]));
   return parsed[0] ? { name: parsed[0].name, sha: parsed[0].sha } : null;
@@ -108,8 +114,9 @@ function highestSemverTag(tags: RangeAnswer["repository"]["tags"]["nodes"]): { n
 
 /**
  * What a deployment changed: from the SHA the environment ran before (its last successful
- * deployment), or an explicit `from`, or the latest release tag, to the deployed SHA. At most
- * `1 + commits / 1,000` requests: one for the range, one per thousand commits of history.
+ * deployment), or an explicit `from`, or the latest release tag, to the deployed SHA. Requests:
+ * one for the range, one for the first hundred commits, one per thousand after them, and one
+ * for the newcomers.
  */
 export async function releaseRange(github: GitHubGateway, request: RangeRequest): Promise<ReleaseRange> {
   const answer = await github.graphql<RangeAnswer>(RANGE_QUERY, { environment: request.environment, head: request.head, from: request.from ?? "", withFrom: request.from !== null });
@@ -117,9 +124,9 @@ export async function releaseRange(github: GitHubGateway, request: RangeRequest)
   if (!repo.head?.oid) throw new Error(`The commit ${shortSha(request.head)} is not in the repository.`);
   // A semver tag already at the head is this release's own (an earlier run made it): the
   // previous version is the highest tag elsewhere, and re-runs keep the same version.
-  const tagAt = (t: RangeAnswer["repository"]["tags"]["nodes"][number]) => t.target?.target?.oid ?? t.target?.oid;
-  const own = highestSemverTag(repo.tags.nodes.filter((t) => tagAt(t) === request.head));
-  const tag = highestSemverTag(repo.tags.nodes.filter((t) => tagAt(t) !== request.head));
+  const tags: TagRef[] = repo.tags.nodes.map((t) => ({ name: t.name, sha: t.target?.target?.oid ?? t.target?.oid ?? "" }));
+  const own = highestSemverTag(tags.filter((t) => t.sha === request.head));
+  const tag = highestSemverTag(tags.filter((t) => t.sha !== request.head));
 
   let base: { sha: string; says: string } | null = null;
   if (request.from !== null) {
@@ -181,12 +188,12 @@ export async function releaseRange(github: GitHubGateway, request: RangeRequest)
     note = base.says;
   } else {
     const limited = Math.min(walked.length, request.maxCommits);
-    const tagAt = base && tag && tag.sha !== base.sha ? cutAt(tag.sha) : -1;
+    const tagIndex = base && tag && tag.sha !== base.sha ? cutAt(tag.sha) : -1;
     const whole = exhausted && walked.length <= request.maxCommits ? "the whole history" : `the history up to ${request.maxCommits.toLocaleString("en-US")} commits`;
     if (base) {
-      note = `\`${shortSha(base.sha)}\` (where the range should start) is not in this commit's history (force-pushed away?): ${tagAt >= 0 ? `since the latest release tag ${tag!.name} instead` : `${whole} instead`}.`;
-      if (tagAt >= 0) from = tag!.sha;
-      end = tagAt >= 0 ? tagAt : limited;
+      note = `\`${shortSha(base.sha)}\` (where the range should start) is not in this commit's history (force-pushed away?): ${tagIndex >= 0 ? `since the latest release tag ${tag!.name} instead` : `${whole} instead`}.`;
+      if (tagIndex >= 0) from = tag!.sha;
+      end = tagIndex >= 0 ? tagIndex : limited;
     } else {
       note = `First deployment of ${request.environment}: ${whole}.`;
       end = limited;

@@ -1,4 +1,4 @@
-import type { ShiplineConfig } from "./config.js";
+import { stageIndexOf, type ShiplineConfig } from "./config.js";
 import { formatDuration } from "./duration.js";
 import type { DeploymentFact, RepoFacts } from "./facts.js";
 import type { CheckRunAction, NewCheckRun } from "./github.js";
@@ -32,14 +32,14 @@ function duration(status: FinalStatus): string {
   return Number.isFinite(ms) && ms >= 0 ? formatDuration(ms) : "duration unknown";
 }
 
-function links(status: FinalStatus): string {
-  return `${safeLink("log", status.logUrl)}${safeLink("open", status.environmentUrl)}`;
+function links(d: { logUrl: string | null; environmentUrl: string | null }): string {
+  return `${safeLink("log", d.logUrl)}${safeLink("open", d.environmentUrl)}`;
 }
 
 /** What comes next, said in words: the promotion or rollback made, or how to take the next step. */
 function nextStep({ status, config, next, followUp }: StatusReport): string {
   const env = status.deployment.environment;
-  const index = config.stages.findIndex((s) => s.environment.toLowerCase() === env.toLowerCase());
+  const index = stageIndexOf(config, env);
   const following = config.stages[index + 1];
   if (next.kind === "promote") {
     const soak = config.stages[index]?.soak ? ` once it has soaked ${formatDuration(config.stages[index]!.soak!)} here` : "";
@@ -91,17 +91,14 @@ export function statusOutcome(report: StatusReport): string {
 /** The latest deployment of this SHA in each stage, with the event's own deployment as the status says. */
 function stageDeployments(report: StatusReport): Array<DeploymentFact | FinalStatus | undefined> {
   const { status, config, facts } = report;
-  return config.stages.map((stage) =>
-    stage.environment.toLowerCase() === status.deployment.environment.toLowerCase()
-      ? status
-      : deploymentsOf(facts, stage.environment).find((d) => d.sha === status.deployment.sha),
-  );
+  const own = stageIndexOf(config, status.deployment.environment);
+  return config.stages.map((stage, i) => (i === own ? status : deploymentsOf(facts, stage.environment).find((d) => d.sha === status.deployment.sha)));
 }
 
 function stageState(d: DeploymentFact | FinalStatus | undefined): string {
   if (!d) return "not deployed";
   if ("deployment" in d) return `${d.state} (deployment ${d.deployment.id}${d.deployment.task === "deploy:rollback" ? ", rollback" : ""}, ${duration(d)})${links(d)}`;
-  return `${d.state} (deployment ${d.id}${d.task === "deploy:rollback" ? ", rollback" : ""})${safeLink("log", d.logUrl)}${safeLink("open", d.environmentUrl)}`;
+  return `${d.state} (deployment ${d.id}${d.task === "deploy:rollback" ? ", rollback" : ""})${links(d)}`;
 }
 
 /**
@@ -111,7 +108,7 @@ function stageState(d: DeploymentFact | FinalStatus | undefined): string {
 export function statusCheckRun(report: StatusReport): NewCheckRun {
   const { status, config } = report;
   const { deployment } = status;
-  const index = config.stages.findIndex((s) => s.environment.toLowerCase() === deployment.environment.toLowerCase());
+  const index = stageIndexOf(config, deployment.environment);
   const stage = config.stages[index];
   const env = deployment.environment;
   const ok = status.state === "success";

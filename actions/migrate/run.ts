@@ -5,7 +5,7 @@ import { exec } from "@actions/exec";
 import { connectPglite, connectPostgres } from "../../shared/migrations/connect.js";
 import { parseMigrationFiles } from "../../shared/migrations/files.js";
 import { loadSqlParser } from "../../shared/migrations/parser.js";
-import { renderMigrateReport } from "../../shared/migrations/report.js";
+import { renderMigrateReport, stillPending } from "../../shared/migrations/report.js";
 import { migrate } from "../../shared/migrations/runner.js";
 import { failStep, InputError, readInputs } from "../inputs.js";
 import { migrateInputs } from "./inputs.js";
@@ -42,9 +42,8 @@ export async function run(): Promise<void> {
     }).finally(() => db.close());
 
     const markdown = renderMigrateReport(report);
-    const stillPending = report.pending.length - report.applied.length;
     core.setOutput("applied", String(report.applied.length));
-    core.setOutput("pending", String(Math.max(0, stillPending)));
+    core.setOutput("pending", String(stillPending(report).length));
     core.setOutput("findings", String(report.findings.filter((f) => !f.allowed).length));
     core.setOutput("report", markdown);
     for (const f of report.findings) {

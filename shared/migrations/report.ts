@@ -3,6 +3,11 @@ import type { MigrateReport } from "./runner.js";
 
 const VERB = { plan: "Plan", apply: "Apply", status: "Status", repair: "Repair" } as const;
 
+/** The migrations still pending once the run is over (apply removes what it applied). */
+export function stillPending(report: MigrateReport): MigrateReport["pending"] {
+  return report.pending.filter((p) => !report.applied.some((a) => a.file === p.file));
+}
+
 /** The report as Markdown: the job summary, the `report` output, a PR comment. */
 export function renderMigrateReport(report: MigrateReport): string {
   const cell = (text: string) => escapeMarkdown(text, 300);
@@ -11,7 +16,7 @@ export function renderMigrateReport(report: MigrateReport): string {
   if (report.applied.length) {
     lines.push(`Applied ${report.applied.length} in ${report.durationMs} ms:`, "", "| Migration | Time |", "|---|---|", ...report.applied.map((a) => `| ${cell(a.file)} | ${a.ms} ms |`), "");
   }
-  const pending = report.mode === "apply" ? report.pending.filter((p) => !report.applied.some((a) => a.file === p.file)) : report.pending;
+  const pending = stillPending(report);
   if (pending.length) {
     lines.push(`${report.mode === "apply" ? "Not applied" : "Pending"}: ${pending.length}`, "", "| Migration | Runs |", "|---|---|", ...pending.map((p) => `| ${cell(p.file)} | ${p.transactional ? "in a transaction" : "outside a transaction"} |`), "");
   } else if (report.mode !== "apply" && report.mode !== "repair") lines.push("Nothing pending: the database is up to date.", "");
