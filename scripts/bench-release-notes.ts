@@ -17,7 +17,7 @@ export async function releaseNoteFigures(record: (what: string, figure: string, 
       emulator.scenario.createRepo(name);
       const start = emulator.scenario.head(name);
       const earlier = emulator.scenario.createDeployment(name, { sha: start, environment: "production" });
-      await fetch(`${emulator.apiUrl}/repos/${name}/deployments/${earlier.id}/statuses`, { method: "POST", headers: { authorization: `token ${token}`, "content-type": "application/json" }, body: JSON.stringify({ state: "success" }) });
+      await emulator.reportDeploymentStatus(name, earlier.id, { state: "success" });
       const types = ["feat", "fix", "docs", "chore", "perf"];
       emulator.scenario.generateHistory(name, { commits, pulls: commits / 5, authors: ["alice", "bob", "carol", "dave", "erin"], describe: (i) => ({ title: `${types[i % types.length]}: change ${i}` }) });
       const github = new GitHubGateway(new Octokit({ auth: token, baseUrl: emulator.apiUrl }), { owner: "bench", repo: `notes-${commits}` });

@@ -47,13 +47,7 @@ async function requestFigures(): Promise<void> {
     record("/deploy staging on an open PR (repo has .github/shipline.yml)", String(await appRequests(emulator, () => void scenario.comment("bench/configured", pr, { user: "bench", body: "/deploy staging" }))), "<= 7");
     // The deploy workflow reports the command's deployment: Shipline edits the check run and the comment.
     const previewed = [...scenario.repo("bench/configured").deployments.values()].at(-1)!;
-    const token = emulator.workflowToken();
-    const finish = () =>
-      fetch(`${emulator.apiUrl}/repos/bench/configured/deployments/${previewed.id}/statuses`, {
-        method: "POST",
-        headers: { authorization: `token ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ state: "success", log_url: "https://ci.example/1" }),
-      });
+    const finish = () => emulator.reportDeploymentStatus("bench/configured", previewed.id, { state: "success", log_url: "https://ci.example/1" });
     record("a final deployment status -> check run + PR comment", String(await appRequests(emulator, finish)), "4 (+1 promotion or rollback)");
     const pr2 = scenario.openPullRequest("bench/default", { branch: "preview", title: "Preview me", author: "bench" }).number;
     await emulator.settled();

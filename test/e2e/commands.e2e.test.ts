@@ -15,13 +15,8 @@ describe("PR commands and buttons against the emulator", () => {
 
   /** The deploy workflow (`on: deployment`): in_progress, then success. */
   const succeed = async (payload: Record<string, any>) => {
-    const token = emulator.workflowToken();
     for (const state of ["in_progress", "success"]) {
-      await fetch(`${emulator.apiUrl}/repos/${REPO}/deployments/${payload.deployment.id}/statuses`, {
-        method: "POST",
-        headers: { authorization: `token ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ state, log_url: `https://ci.example/runs/${payload.deployment.id}`, environment_url: `https://${payload.deployment.environment}.api.example` }),
-      });
+      await emulator.reportDeploymentStatus(REPO, payload.deployment.id, { state, log_url: `https://ci.example/runs/${payload.deployment.id}`, environment_url: `https://${payload.deployment.environment}.api.example` });
     }
   };
   const comment = async (user: string, body: string) => {

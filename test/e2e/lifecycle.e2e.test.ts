@@ -25,16 +25,11 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
 
   beforeAll(async () => {
     ({ emulator, app } = await startLoop({ webhookSecret: "loop-secret", appId: 4545 }));
-    const token = emulator.workflowToken();
     emulator.onWorkflowEvent("deployment", async (payload) => {
       const { id, sha, environment } = payload.deployment;
       const state = failing.has(`${environment}:${sha}`) ? "failure" : "success";
       for (const s of ["in_progress", state]) {
-        await fetch(`${emulator.apiUrl}/repos/${payload.repository.full_name}/deployments/${id}/statuses`, {
-          method: "POST",
-          headers: { authorization: `token ${token}`, "content-type": "application/json" },
-          body: JSON.stringify({ state: s, log_url: `https://ci.example/${id}` }),
-        });
+        await emulator.reportDeploymentStatus(payload.repository.full_name, id, { state: s, log_url: `https://ci.example/${id}` });
       }
     });
     emulator.scenario.createRepo(REPO, { files: { ".github/shipline.yml": CONFIG } });

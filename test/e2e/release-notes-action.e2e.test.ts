@@ -30,7 +30,7 @@ describe("actions/release-notes, run from its bundle as a runner runs it", () =>
     base = merge("feat: the shop");
     emulator.state.repo("acme", "notes")!.refs.set("refs/tags/v0.4.1", base);
     const earlier = scenario.createDeployment(REPO, { sha: base, environment: "production" });
-    await fetch(`${emulator.apiUrl}/repos/${REPO}/deployments/${earlier.id}/statuses`, { method: "POST", headers: { authorization: `token ${token}`, "content-type": "application/json" }, body: JSON.stringify({ state: "success" }) });
+    expect(await emulator.reportDeploymentStatus(REPO, earlier.id, { state: "success" })).toBe(201);
     merge("feat(cart): vouchers", "newton");
     merge("fix: rounding of totals <b>@everyone</b>");
     merge("chore: internal cleanup", "alice", ["internal"]);

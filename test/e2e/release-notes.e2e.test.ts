@@ -28,12 +28,7 @@ describe("release notes from what shipped, against the emulator", () => {
   const deployed = async (repository: string, sha: string, state: "success" | "failure", environment = "production", task = "deploy") => {
     const d = emulator.scenario.createDeployment(repository, { sha, environment });
     if (task !== "deploy") emulator.state.repo(...(repository.split("/") as [string, string]))!.deployments.get(d.id)!.task = task;
-    const response = await fetch(`${emulator.apiUrl}/repos/${repository}/deployments/${d.id}/statuses`, {
-      method: "POST",
-      headers: { authorization: `token ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ state }),
-    });
-    expect(response.status).toBe(201);
+    expect(await emulator.reportDeploymentStatus(repository, d.id, { state })).toBe(201);
     return d.id;
   };
   const write = (repository: string, sha: string, extra: Partial<WriteNotesInput> = {}) => {

@@ -148,6 +148,7 @@ export async function startEmulator(options: EmulatorOptions) {
     return token;
   };
 
+  let reporterToken: string | undefined;
   return {
     /** `GHE_HOST` for Probot; use with `GHE_PROTOCOL=http`. */
     host,
@@ -157,6 +158,21 @@ export async function startEmulator(options: EmulatorOptions) {
     deliveries: deliverer.deliveries,
     scenario: new Scenario(state, deliverer, shapes),
     workflowToken,
+    /**
+     * A workflow reporting on a deployment, as the deploy action does: through the REST route,
+     * with a workflow token, so the description checks it and `deployment_status` is delivered.
+     * Answers the HTTP status.
+     */
+    async reportDeploymentStatus(repository: string, id: number, status: { state: string; log_url?: string; environment_url?: string; description?: string }): Promise<number> {
+      reporterToken ??= workflowToken();
+      const response = await fetch(`${shapes.baseUrl}/repos/${repository}/deployments/${id}/statuses`, {
+        method: "POST",
+        headers: { authorization: `token ${reporterToken}`, "content-type": "application/json" },
+        body: JSON.stringify(status),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    },
     set webhookUrl(url: string | undefined) {
       deliverer.url = url;
     },
