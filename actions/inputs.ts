@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
 // zod/mini: the same schemas in a tree-shakable form; the classic API would put 450 KB into every bundle.
 import * as z from "zod/mini";
-import { parseDuration } from "../shared/duration.js";
+import { parseDuration } from "../shared/config/duration.js";
 
 /** A duration such as `5m`, parsed to milliseconds. */
 export const duration = (example: string) =>

@@ -1,7 +1,7 @@
 import type { Context, Probot } from "probot";
-import { GitHubGateway } from "../shared/github.js";
-import { defaultBranchLoader } from "../shared/load-config.js";
-import { runCommand } from "../shared/run-command.js";
+import { GitHubGateway } from "../shared/github/gateway.js";
+import { defaultBranchLoader } from "../shared/config/load.js";
+import { runCommand } from "../shared/commands/run.js";
 
 const IDENTIFIER = /^(deploy|rollback):(\d{1,2})$/;
 

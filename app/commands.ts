@@ -1,8 +1,8 @@
 import type { Context, Probot } from "probot";
-import { isCommand } from "../shared/commands.js";
-import { GitHubGateway } from "../shared/github.js";
-import { defaultBranchLoader } from "../shared/load-config.js";
-import { runCommand } from "../shared/run-command.js";
+import { isCommand } from "../shared/commands/grammar.js";
+import { GitHubGateway } from "../shared/github/gateway.js";
+import { defaultBranchLoader } from "../shared/config/load.js";
+import { runCommand } from "../shared/commands/run.js";
 
 /** issue_comment.created on a pull request -> /deploy /rollback /lock /unlock /help. */
 export async function onComment(context: Context<"issue_comment.created">): Promise<void> {

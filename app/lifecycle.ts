@@ -1,9 +1,9 @@
 import type { Context, Probot } from "probot";
-import { FACTS_QUERY, parseFacts } from "../shared/facts.js";
-import { followDeployment } from "../shared/follow-deployment.js";
-import { GitHubGateway } from "../shared/github.js";
-import { configFromFacts, defaultBranchLoader } from "../shared/load-config.js";
-import { shiplineOf } from "../shared/payload.js";
+import { FACTS_QUERY, parseFacts } from "../shared/github/facts.js";
+import { followDeployment } from "../shared/deployments/follow-up.js";
+import { GitHubGateway } from "../shared/github/gateway.js";
+import { configFromFacts, defaultBranchLoader } from "../shared/config/load.js";
+import { shiplineOf } from "../shared/github/payload.js";
 
 const FINAL = new Set(["success", "failure", "error"]);
 

@@ -1,9 +1,9 @@
 import type { Context, Probot } from "probot";
-import { deployMergedCommit } from "../shared/deploy-on-merge.js";
-import { GitHubGateway } from "../shared/github.js";
-import { loadConfig } from "../shared/load-config.js";
-import { mergeTarget } from "../shared/merge-target.js";
-import { configProblemsCheckRun } from "../shared/render.js";
+import { deployMergedCommit } from "../shared/deployments/merge.js";
+import { GitHubGateway } from "../shared/github/gateway.js";
+import { loadConfig } from "../shared/config/load.js";
+import { mergeTarget } from "../shared/pipeline/merge-target.js";
+import { configProblemsCheckRun } from "../shared/render/check-runs.js";
 
 /** push to the default branch -> a Deployment of that exact SHA to the first stage. */
 export async function onPush(context: Context<"push">): Promise<void> {

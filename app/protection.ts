@@ -1,11 +1,11 @@
 import type { Context, Probot } from "probot";
 import { z } from "zod";
-import { FACTS_QUERY, parseFacts } from "../shared/facts.js";
-import { GitHubGateway } from "../shared/github.js";
-import { configFromFacts, defaultBranchLoader } from "../shared/load-config.js";
-import { shiplineOf } from "../shared/payload.js";
+import { FACTS_QUERY, parseFacts } from "../shared/github/facts.js";
+import { GitHubGateway } from "../shared/github/gateway.js";
+import { configFromFacts, defaultBranchLoader } from "../shared/config/load.js";
+import { shiplineOf } from "../shared/github/payload.js";
 import { decideAgain } from "./decide-again.js";
-import { checksToWaitFor, decideProtection, shiplineRequestOf, type ProtectionRequest } from "../shared/protection.js";
+import { checksToWaitFor, decideProtection, shiplineRequestOf, type ProtectionRequest } from "../shared/gates/protection.js";
 
 // The event's own fields, validated: its types lag behind GitHub (sha and ref are recent).
 const requested = z.object({

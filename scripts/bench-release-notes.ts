@@ -1,7 +1,7 @@
 import { Octokit } from "@octokit/core";
-import { GitHubGateway } from "../shared/github.js";
-import { DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS } from "../shared/release-notes.js";
-import { writeReleaseNotes } from "../shared/write-release-notes.js";
+import { GitHubGateway } from "../shared/github/gateway.js";
+import { DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS } from "../shared/config/release-notes-defaults.js";
+import { writeReleaseNotes } from "../shared/release-notes/publish.js";
 import { startEmulator } from "../test/emulator/index.js";
 
 /**

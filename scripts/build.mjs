@@ -52,7 +52,7 @@ const lazyUndici = {
     }));
   },
 };
-// Shipline's actions call only octokit.request and octokit.graphql (shared/github.ts), so the
+// Shipline's actions call only octokit.request and octokit.graphql (shared/github/gateway.ts), so the
 // REST method table @actions/github attaches (83 KB, parsed at every start) is left out; a
 // use of octokit.rest fails loudly instead of silently.
 const noRestMethods = {
@@ -84,11 +84,11 @@ const lazyLibs = {
 const lazyConfig = {
   name: "lazy-config",
   setup(b) {
-    b.onResolve({ filter: /shared\/load-config\.js$/ }, (args) => (args.kind === "dynamic-import" ? { path: "../../lib/config.mjs", external: true } : undefined));
+    b.onResolve({ filter: /shared\/config\/load\.js$/ }, (args) => (args.kind === "dynamic-import" ? { path: "../../lib/config.mjs", external: true } : undefined));
   },
 };
 if (actions.length > 0) {
-  await build({ ...common, entryPoints: [join(root, "shared/load-config.ts")], outfile: join(outRoot, "actions/lib/config.mjs"), target: "node20", banner, legalComments: "none", sourcemap: false });
+  await build({ ...common, entryPoints: [join(root, "shared/config/load.ts")], outfile: join(outRoot, "actions/lib/config.mjs"), target: "node20", banner, legalComments: "none", sourcemap: false });
   await build({ ...common, entryPoints: [join(root, "node_modules/libpg-query/wasm/index.cjs")], outfile: join(outRoot, "actions/lib/pg-parser/index.cjs"), format: "cjs", target: "node20", legalComments: "none", sourcemap: false });
   copyFileSync(join(root, "node_modules/libpg-query/wasm/libpg-query.wasm"), join(outRoot, "actions/lib/pg-parser/libpg-query.wasm"));
   await build({ ...common, entryPoints: ["@electric-sql/pglite"], outfile: join(outRoot, "actions/lib/pglite/index.mjs"), target: "node20", banner, legalComments: "none", sourcemap: false, logLevel: "error" });
@@ -146,7 +146,7 @@ for (const name of actions) {
 }
 
 // The schema is generated from the same zod schema that parses the file.
-const { outputFiles } = await build({ ...common, minify: false, sourcemap: false, write: false, entryPoints: [join(root, "shared/config.ts")] });
+const { outputFiles } = await build({ ...common, minify: false, sourcemap: false, write: false, entryPoints: [join(root, "shared/config/schema.ts")] });
 const { configSchema } = await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString("base64")}`);
 const { z } = await import("zod");
 const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { shortSha } from "../shared/markdown.js";
+import { shortSha } from "../shared/render/markdown.js";
 import { projectRoot } from "../test/emulator/root.js";
 import { generateAppKey, startApp, type RunningApp } from "../test/emulator/app-process.js";
 import { startEmulator, type Emulator, type RecordedRequest } from "../test/emulator/index.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isCommand, parseCommand, type Command } from "../shared/commands.js";
+import { isCommand, parseCommand, type Command } from "../shared/commands/grammar.js";
 
 const ENVS = ["staging", "production"];
 const ok = (command: Command) => ({ command });

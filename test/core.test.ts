@@ -1,10 +1,10 @@
-import { DEFAULT_CATEGORIES } from "../shared/release-notes.js";
+import { DEFAULT_CATEGORIES } from "../shared/config/release-notes-defaults.js";
 import { describe, expect, it } from "vitest";
-import { defaultConfig, parseConfig } from "../shared/config.js";
-import { formatDuration, parseDuration } from "../shared/duration.js";
-import { escapeMarkdown } from "../shared/markdown.js";
-import { mergeTarget, pullRequestFromMessage } from "../shared/merge-target.js";
-import { isShiplineDeployment, mergeDeployment } from "../shared/deploy-on-merge.js";
+import { defaultConfig, parseConfig } from "../shared/config/schema.js";
+import { formatDuration, parseDuration } from "../shared/config/duration.js";
+import { escapeMarkdown } from "../shared/render/markdown.js";
+import { mergeTarget, pullRequestFromMessage } from "../shared/pipeline/merge-target.js";
+import { isShiplineDeployment, mergeDeployment } from "../shared/deployments/merge.js";
 
 describe("parseDuration", () => {
   it.each([

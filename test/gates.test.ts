@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig, type Stage } from "../shared/config.js";
-import { checksGate, combineGates, freezeGate, inFreezeWindow, lockGate, soakGate, wallClock } from "../shared/gates.js";
+import { parseConfig, type Stage } from "../shared/config/schema.js";
+import { checksGate, combineGates, freezeGate, inFreezeWindow, lockGate, soakGate, wallClock } from "../shared/gates/gates.js";
 
 function stage(raw: Record<string, unknown>): Stage {
   const result = parseConfig({ stages: [{ environment: "production", production: true, ...raw }] });

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseJUnit, totals } from "../shared/junit.js";
+import { parseJUnit, totals } from "../shared/test-reports/junit.js";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/junit/${name}`, import.meta.url), "utf8");
 const files = new Set(["src/test/java/com/example/shop/CartTest.java", "shop/cart/cart_test.go", "tests/test_prices.py", "tests/test_db.py"]);

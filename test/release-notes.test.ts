@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { changesOf, DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS, fitReleaseBody, nextVersion, renderReleaseNotes, type NoteCommit, type NotePull } from "../shared/release-notes.js";
+import { changesOf, fitReleaseBody, nextVersion, renderReleaseNotes, type NoteCommit, type NotePull } from "../shared/release-notes/notes.js";
+import { DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS } from "../shared/config/release-notes-defaults.js";
 
 const SETTINGS = { categories: DEFAULT_CATEGORIES, excludeLabels: DEFAULT_EXCLUDE_LABELS };
 let n = 0;

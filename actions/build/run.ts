@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import * as core from "@actions/core";
 import { exec } from "@actions/exec";
-import { buildVersion, packageOutput } from "../../shared/build-package.js";
+import { buildVersion, packageOutput } from "../../shared/packaging/build-package.js";
 import { failStep, InputError, readInputs } from "../inputs.js";
 import { buildInputs } from "./inputs.js";
 

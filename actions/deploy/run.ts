@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import * as core from "@actions/core";
 import { exec } from "@actions/exec";
 import { getOctokit } from "@actions/github";
-import { digestOf } from "../../shared/build-package.js";
-import { runDeploy, type DeployDeps, type DeployResult } from "../../shared/deploy-run.js";
-import { GitHubGateway } from "../../shared/github.js";
-import { shortSha } from "../../shared/markdown.js";
-import { shiplineOf } from "../../shared/payload.js";
+import { digestOf } from "../../shared/packaging/build-package.js";
+import { runDeploy, type DeployDeps, type DeployResult } from "../../shared/packaging/deploy-run.js";
+import { GitHubGateway } from "../../shared/github/gateway.js";
+import { shortSha } from "../../shared/render/markdown.js";
+import { shiplineOf } from "../../shared/github/payload.js";
 import { failStep, InputError, readInputs } from "../inputs.js";
 import { deployInputs } from "./inputs.js";
 

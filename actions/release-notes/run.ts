@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import * as core from "@actions/core";
 import { getOctokit } from "@actions/github";
-import { GitHubGateway } from "../../shared/github.js";
-import { DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS, type NotesSettings } from "../../shared/release-notes.js";
-import { writeReleaseNotes } from "../../shared/write-release-notes.js";
+import { GitHubGateway } from "../../shared/github/gateway.js";
+import { type NotesSettings } from "../../shared/release-notes/notes.js";
+import { DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS } from "../../shared/config/release-notes-defaults.js";
+import { writeReleaseNotes } from "../../shared/release-notes/publish.js";
 import { failStep, InputError, readInputs } from "../inputs.js";
 import { releaseNotesInputs } from "./inputs.js";
 
@@ -12,7 +13,7 @@ import { releaseNotesInputs } from "./inputs.js";
 async function settingsFrom(path: string): Promise<NotesSettings> {
   if (!existsSync(path)) return { categories: DEFAULT_CATEGORIES, excludeLabels: DEFAULT_EXCLUDE_LABELS };
   // Loaded only here: the schema and YAML parser would double the bundle and its start.
-  const { configFromText } = await import("../../shared/load-config.js");
+  const { configFromText } = await import("../../shared/config/load.js");
   const loaded = configFromText(readFileSync(path, "utf8"));
   if (!loaded.ok) throw new InputError(`${path} is not valid:\n${loaded.problems.map((p) => `- \`${p.path}\`: expected ${p.expected}; found ${p.found}.`).join("\n")}`);
   return { categories: loaded.config.release_notes.categories, excludeLabels: loaded.config.release_notes.exclude_labels };

@@ -4,9 +4,9 @@ import * as core from "@actions/core";
 import { exec } from "@actions/exec";
 import { getOctokit } from "@actions/github";
 import { create as createGlob } from "@actions/glob";
-import { GitHubGateway } from "../../shared/github.js";
-import { parseJUnit, totals, type TestCaseResult } from "../../shared/junit.js";
-import { annotationsOf, headline, publishTestCheckRun, reportSummary } from "../../shared/test-report.js";
+import { GitHubGateway } from "../../shared/github/gateway.js";
+import { parseJUnit, totals, type TestCaseResult } from "../../shared/test-reports/junit.js";
+import { annotationsOf, headline, publishTestCheckRun, reportSummary } from "../../shared/test-reports/check-run.js";
 import { failStep, readInputs } from "../inputs.js";
 import { testInputs } from "./inputs.js";
 

@@ -1,4 +1,4 @@
-import { escapeMarkdown } from "../markdown.js";
+import { escapeMarkdown } from "../render/markdown.js";
 import type { MigrateReport } from "./runner.js";
 
 const VERB = { plan: "Plan", apply: "Apply", status: "Status", repair: "Repair" } as const;

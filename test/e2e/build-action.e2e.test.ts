@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDefaults, buildInputs } from "../../actions/build/inputs.js";
-import { buildVersion } from "../../shared/build-package.js";
+import { buildVersion } from "../../shared/packaging/build-package.js";
 import { startEmulator, type Emulator } from "../emulator/index.js";
 import { runActionBundle } from "../helpers/action-runner.js";
 import { expectManifestMatchesSchema } from "../helpers/action-manifest.js";

@@ -1,8 +1,8 @@
 import { Octokit } from "@octokit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GitHubGateway } from "../../shared/github.js";
-import { DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS } from "../../shared/release-notes.js";
-import { writeReleaseNotes, type WriteNotesInput } from "../../shared/write-release-notes.js";
+import { GitHubGateway } from "../../shared/github/gateway.js";
+import { DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS } from "../../shared/config/release-notes-defaults.js";
+import { writeReleaseNotes, type WriteNotesInput } from "../../shared/release-notes/publish.js";
 import { startEmulator, type Emulator } from "../emulator/index.js";
 import { expectContractKept } from "../helpers/loop.js";
 

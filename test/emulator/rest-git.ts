@@ -1,5 +1,5 @@
 import { descriptionExample } from "./shapes.js";
-import { EMPTY_TREE } from "../../shared/lock.js";
+import { EMPTY_TREE } from "../../shared/locks/lock.js";
 import { actorOf, notFound, page, repoOf, unprocessable, type EmulatorContext, type Handler } from "./context.js";
 
 /** Repository, contents, commits, comparisons and git refs (locks live in refs). */

@@ -1,4 +1,4 @@
-import { COMMENT_MARKER } from "../../shared/facts.js";
+import { COMMENT_MARKER } from "../../shared/github/facts.js";
 
 /** A deployment node as GitHub's GraphQL API returns it in the facts query. */
 export function deploymentNode(d: { id: number; sha: string; environment: string; task?: string; shipline?: Record<string, unknown> | null; state?: string | null; createdAt?: string; statuses?: string[]; logUrl?: string }) {

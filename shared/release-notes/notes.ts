@@ -1,4 +1,5 @@
-import { escapeMarkdown, shortSha } from "./markdown.js";
+import { escapeMarkdown, shortSha } from "../render/markdown.js";
+import type { NoteCategory } from "../config/release-notes-defaults.js";
 
 /** A pull request as the notes need it. */
 export interface NotePull {
@@ -19,27 +20,11 @@ export interface NoteCommit {
   pull: NotePull | null;
 }
 
-export interface NoteCategory {
-  title: string;
-  labels: string[];
-  types: string[];
-}
-
 export interface NotesSettings {
   categories: NoteCategory[];
   excludeLabels: string[];
 }
 
-/** Good defaults: the conventional-commit types and the labels most repositories use. */
-export const DEFAULT_CATEGORIES: NoteCategory[] = [
-  { title: "🚀 Features", labels: ["feature", "enhancement"], types: ["feat"] },
-  { title: "🐛 Fixes", labels: ["bug", "fix"], types: ["fix"] },
-  { title: "⚡ Performance", labels: ["performance"], types: ["perf"] },
-  { title: "♻️ Refactoring", labels: ["refactor"], types: ["refactor"] },
-  { title: "📝 Documentation", labels: ["documentation", "docs"], types: ["docs"] },
-  { title: "🧰 Maintenance", labels: ["chore", "dependencies", "ci"], types: ["chore", "build", "ci", "test", "style", "revert"] },
-];
-export const DEFAULT_EXCLUDE_LABELS = ["skip-changelog", "no-release-notes"];
 const OTHER = "Other changes";
 const BREAKING = "⚠️ Breaking changes";
 

@@ -1,14 +1,14 @@
-import { stageIndexOf, type ShiplineConfig } from "./config.js";
-import type { RepoFacts } from "./facts.js";
-import type { GitHubGateway } from "./github.js";
-import { pullRequestHistory, rolledBackKeys } from "./history.js";
-import { afterStatus, type AfterStatus } from "./lifecycle.js";
-import { escapeMarkdown, shortSha } from "./markdown.js";
-import { fitReleaseBody } from "./release-notes.js";
-import { writeReleaseNotes, type WrittenNotes } from "./write-release-notes.js";
-import { renderPullRequestComment } from "./render-comment.js";
-import { CHECK_RUN_NAME } from "./render.js";
-import { statusCheckRun, statusOutcome, type FinalStatus } from "./render-status.js";
+import { stageIndexOf, type ShiplineConfig } from "../config/schema.js";
+import type { RepoFacts } from "../github/facts.js";
+import type { GitHubGateway } from "../github/gateway.js";
+import { pullRequestHistory, rolledBackKeys } from "../pipeline/history.js";
+import { afterStatus, type AfterStatus } from "../pipeline/lifecycle.js";
+import { escapeMarkdown, shortSha } from "../render/markdown.js";
+import { fitReleaseBody } from "../release-notes/notes.js";
+import { writeReleaseNotes, type WrittenNotes } from "../release-notes/publish.js";
+import { renderPullRequestComment } from "../render/comment.js";
+import { CHECK_RUN_NAME } from "../render/check-runs.js";
+import { statusCheckRun, statusOutcome, type FinalStatus } from "../render/status.js";
 
 export interface FollowInput {
   github: GitHubGateway;

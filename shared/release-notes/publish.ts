@@ -1,7 +1,7 @@
-import { mayHaveSucceeded } from "./create-once.js";
-import type { GitHubGateway, Release } from "./github.js";
-import { changesOf, fitReleaseBody, nextVersion, renderReleaseNotes, type NotesSettings } from "./release-notes.js";
-import { releaseRange, type ReleaseRange } from "./release-range.js";
+import { mayHaveSucceeded } from "../github/create-once.js";
+import type { GitHubGateway, Release } from "../github/gateway.js";
+import { changesOf, fitReleaseBody, nextVersion, renderReleaseNotes, type NotesSettings } from "./notes.js";
+import { releaseRange, type ReleaseRange } from "./range.js";
 
 export type Publish = "none" | "draft" | "release";
 

@@ -1,7 +1,6 @@
 import { parse as parseYaml } from "yaml";
-import { CONFIG_PATH, parseConfig, type ConfigResult } from "./config.js";
-import type { ConfigProblem } from "./config-errors.js";
-import type { RepoRef } from "./github.js";
+import { CONFIG_PATH, parseConfig, type ConfigResult } from "./schema.js";
+import type { ConfigProblem } from "./errors.js";
 
 /** The part of @probot/octokit-plugin-config that Shipline uses (`octokit.config.get`). */
 export interface ConfigReader {
@@ -14,6 +13,12 @@ export interface ConfigReader {
       defaults?: (configs: Array<Record<string, unknown>>) => Record<string, unknown>;
     }): Promise<{ config: Record<string, unknown>; files: Array<{ config: Record<string, unknown> | null; owner: string; repo: string; path: string }> }>;
   };
+}
+
+/** The repository a config is read from (the gateway's `RepoRef` has the same shape). */
+interface ConfigRepo {
+  owner: string;
+  repo: string;
 }
 
 export type LoadedConfig = ConfigResult & { source: string };
@@ -46,7 +51,7 @@ export async function configFromFacts(facts: { configText: string | null }, load
  * The loader `configFromFacts` calls: the repository's file on its default branch when it
  * has one (it extends another), else only the organisation's `.github` repository.
  */
-export function defaultBranchLoader(octokit: ConfigReader, repo: RepoRef, defaultBranch?: string): (repoHasFile: boolean) => Promise<LoadedConfig> {
+export function defaultBranchLoader(octokit: ConfigReader, repo: ConfigRepo, defaultBranch?: string): (repoHasFile: boolean) => Promise<LoadedConfig> {
   return (repoHasFile) => loadConfig(octokit, repoHasFile ? repo : { owner: repo.owner, repo: ".github" }, repoHasFile ? defaultBranch : undefined);
 }
 
@@ -74,7 +79,7 @@ function yamlProblem(error: Error): ConfigProblem {
  * or does not match the schema comes back as problems, never as an exception; failures
  * of GitHub itself (5xx, 403) are thrown for the retry layer and the log.
  */
-export async function loadConfig(octokit: ConfigReader, repo: RepoRef, sha?: string): Promise<LoadedConfig> {
+export async function loadConfig(octokit: ConfigReader, repo: ConfigRepo, sha?: string): Promise<LoadedConfig> {
   let loaded: Awaited<ReturnType<ConfigReader["config"]["get"]>>;
   try {
     loaded = await octokit.config.get({

@@ -1,9 +1,9 @@
-import type { Decision } from "./command-decide.js";
-import type { ShiplineConfig } from "./config.js";
-import { COMMENT_MARKER, type DeploymentFact } from "./facts.js";
-import type { NewCheckRun } from "./github.js";
+import type { ShiplineConfig } from "../config/schema.js";
+import { COMMENT_MARKER, type DeploymentFact } from "../github/facts.js";
+import type { NewCheckRun } from "../github/gateway.js";
 import { escapeMarkdown, shortSha } from "./markdown.js";
-import { CHECK_RUN_NAME } from "./render.js";
+import { CHECK_RUN_NAME } from "./check-runs.js";
+import type { Outcome } from "./outcome.js";
 
 const ICON: Record<string, string> = {
   success: "✅",
@@ -38,7 +38,7 @@ export function safeLink(label: string, url: unknown): string {
 }
 
 /** The outcome line of a command. */
-export function commandOutcome(decision: Decision, actor: string, created: { id: number } | null): string {
+export function commandOutcome(decision: Outcome, actor: string, created: { id: number } | null): string {
   const who = escapeMarkdown(actor);
   if (decision.decision === "refuse") {
     return `⛔ **Refused** (\`${decision.reasonCode}\`) for ${who}: ${escapeMarkdown(decision.message, 500)}${safeLink("log", decision.details?.logUrl)}`;
@@ -144,7 +144,7 @@ export function renderHelp(config: ShiplineConfig): string {
 }
 
 /** The check run that reports a command's outcome on the commit it concerns. */
-export function commandCheckRun(sha: string, decision: Decision, created: { id: number } | null): NewCheckRun {
+export function commandCheckRun(sha: string, decision: Outcome, created: { id: number } | null): NewCheckRun {
   const refused = decision.decision === "refuse";
   return {
     name: CHECK_RUN_NAME,

@@ -1,4 +1,4 @@
-import type { DeploymentFact, RepoFacts } from "./facts.js";
+import type { DeploymentFact, RepoFacts } from "../github/facts.js";
 
 /** Statuses of a deployment that has not finished. */
 const RUNNING = new Set(["queued", "in_progress", "pending"]);

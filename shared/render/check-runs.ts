@@ -1,10 +1,10 @@
-import type { ConfigProblem } from "./config-errors.js";
-import { CONFIG_PATH, type ShiplineConfig, type Stage } from "./config.js";
-import type { CheckRunAction, NewCheckRun } from "./github.js";
+import type { ConfigProblem } from "../config/errors.js";
+import { CONFIG_PATH, type ShiplineConfig, type Stage } from "../config/schema.js";
+import type { CheckRunAction, NewCheckRun } from "../github/gateway.js";
 import { escapeMarkdown, shortSha } from "./markdown.js";
-import type { MergeTarget } from "./merge-target.js";
-import { formatDuration } from "./duration.js";
-import type { LockState } from "./lock.js";
+import type { MergeTarget } from "../pipeline/merge-target.js";
+import { formatDuration } from "../config/duration.js";
+import type { LockState } from "../locks/lock.js";
 
 /** The name of Shipline's check run on every commit it handles. */
 export const CHECK_RUN_NAME = "Shipline";

@@ -1,5 +1,5 @@
-import { stageIndexOf, type ShiplineConfig, type Stage } from "./config.js";
-import type { DeploymentFact, RepoFacts } from "./facts.js";
+import { stageIndexOf, type ShiplineConfig, type Stage } from "../config/schema.js";
+import type { DeploymentFact, RepoFacts } from "../github/facts.js";
 import { deploymentsOf, rolledBackShas } from "./history.js";
 
 /** What happens after a deployment status: nothing, the next stage, or an automatic rollback. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { CONFIG_PATH } from "./config.js";
-import { LOCK_REF_PREFIX, readLock, type LockState } from "./lock.js";
+import { CONFIG_PATH } from "../config/schema.js";
+import { LOCK_REF_PREFIX, readLock, type LockState } from "../locks/lock.js";
 import { shiplineOf } from "./payload.js";
 
 /**

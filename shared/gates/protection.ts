@@ -1,8 +1,8 @@
-import { stageIndexOf, type ShiplineConfig } from "./config.js";
-import type { RepoFacts } from "./facts.js";
-import { deploymentsOf } from "./history.js";
+import { stageIndexOf, type ShiplineConfig } from "../config/schema.js";
+import type { RepoFacts } from "../github/facts.js";
+import { deploymentsOf } from "../pipeline/history.js";
 import { checksGate, combineGates, freezeGate, lockGate, soakGate, type CheckFact, type GateResult, type GateState } from "./gates.js";
-import { CHECK_RUN_NAME } from "./render.js";
+import { CHECK_RUN_NAME } from "../render/check-runs.js";
 
 export interface ProtectionRequest {
   environment: string;

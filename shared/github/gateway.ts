@@ -158,7 +158,7 @@ export class GitHubGateway {
     return data.check_runs;
   }
 
-  /** The facts a command decides on, in one GraphQL request (see shared/facts.ts). */
+  /** The facts a command decides on, in one GraphQL request (see facts.ts). */
   async facts(query: string, pullNumber: number | null): Promise<unknown> {
     this.requests++;
     return this.octokit.graphql(query, { ...this.repo, number: pullNumber ?? 0, withPull: pullNumber !== null });

@@ -1,12 +1,12 @@
-import { stageIndexOf, type ShiplineConfig } from "./config.js";
-import { formatDuration } from "./duration.js";
-import type { DeploymentFact, RepoFacts } from "./facts.js";
-import type { CheckRunAction, NewCheckRun } from "./github.js";
-import { deploymentsOf } from "./history.js";
-import type { AfterStatus, StatusEvent } from "./lifecycle.js";
+import { stageIndexOf, type ShiplineConfig } from "../config/schema.js";
+import { formatDuration } from "../config/duration.js";
+import type { DeploymentFact, RepoFacts } from "../github/facts.js";
+import type { CheckRunAction, NewCheckRun } from "../github/gateway.js";
+import { deploymentsOf } from "../pipeline/history.js";
+import type { AfterStatus, StatusEvent } from "../pipeline/lifecycle.js";
 import { escapeMarkdown, shortSha } from "./markdown.js";
-import { CHECK_RUN_NAME, deployButton, rollbackButton } from "./render.js";
-import { safeLink } from "./render-comment.js";
+import { CHECK_RUN_NAME, deployButton, rollbackButton } from "./check-runs.js";
+import { safeLink } from "./comment.js";
 
 /** A final deployment status as the webhook carries it, with what the report needs. */
 export interface FinalStatus extends StatusEvent {

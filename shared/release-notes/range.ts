@@ -1,6 +1,6 @@
-import type { GitHubGateway } from "./github.js";
-import { shortSha } from "./markdown.js";
-import { LOGIN, type NoteCommit } from "./release-notes.js";
+import type { GitHubGateway } from "../github/gateway.js";
+import { shortSha } from "../render/markdown.js";
+import { LOGIN, type NoteCommit } from "./notes.js";
 
 const PAGE = 100;
 /** Pages of history fetched in one GraphQL request (10 x 100 commits, with their pull requests). */

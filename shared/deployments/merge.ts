@@ -1,11 +1,11 @@
-import type { ShiplineConfig, Stage } from "./config.js";
-import { createOnce } from "./create-once.js";
-import type { Deployment, GitHubGateway, NewCheckRun, NewDeployment } from "./github.js";
-import type { MergeTarget } from "./merge-target.js";
-import type { Outcome } from "./outcome.js";
-import { FACTS_QUERY, parseFacts } from "./facts.js";
-import { shiplineOf } from "./payload.js";
-import { CHECK_RUN_NAME, deploymentDescription, lockedCheckRun, pipelineCheckRun, shaMismatchCheckRun } from "./render.js";
+import type { ShiplineConfig, Stage } from "../config/schema.js";
+import { createOnce } from "../github/create-once.js";
+import type { Deployment, GitHubGateway, NewCheckRun, NewDeployment } from "../github/gateway.js";
+import type { MergeTarget } from "../pipeline/merge-target.js";
+import type { Outcome } from "../render/outcome.js";
+import { FACTS_QUERY, parseFacts } from "../github/facts.js";
+import { shiplineOf } from "../github/payload.js";
+import { CHECK_RUN_NAME, deploymentDescription, lockedCheckRun, pipelineCheckRun, shaMismatchCheckRun } from "../render/check-runs.js";
 
 export type MergeReason = "deployed" | "already_deployed" | "no_auto_stage" | "sha_mismatch" | "locked";
 export type MergeOutcome = Outcome<"deploy" | "skip" | "refuse", MergeReason>;

@@ -1,6 +1,6 @@
-import type { FreezeWindow, Stage } from "./config.js";
-import { formatDuration } from "./duration.js";
-import type { LockState } from "./lock.js";
+import type { FreezeWindow, Stage } from "../config/schema.js";
+import { formatDuration } from "../config/duration.js";
+import type { LockState } from "../locks/lock.js";
 
 /**
  * Shipline's deployment protection gates. Each is a pure function of facts and a clock: a

@@ -1,8 +1,8 @@
-import type { Command, RollbackTarget } from "./commands.js";
-import { PERMISSIONS, type Permission, type ShiplineConfig, type Stage } from "./config.js";
-import type { DeploymentFact, PullFacts, RepoFacts } from "./facts.js";
-import { deploymentsOf, lastGoodDeployment, currentDeployment, reachedEnvironments, runningDeployment } from "./history.js";
-import { shortSha } from "./markdown.js";
+import type { Command, RollbackTarget } from "./grammar.js";
+import { PERMISSIONS, type Permission, type ShiplineConfig, type Stage } from "../config/schema.js";
+import type { DeploymentFact, PullFacts, RepoFacts } from "../github/facts.js";
+import { deploymentsOf, lastGoodDeployment, currentDeployment, reachedEnvironments, runningDeployment } from "../pipeline/history.js";
+import { shortSha } from "../render/markdown.js";
 
 /** Stable reason codes: the same words in the PR comment, the check run, outputs and logs. */
 export type ReasonCode =

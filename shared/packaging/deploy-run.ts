@@ -1,4 +1,4 @@
-import { shortSha } from "./markdown.js";
+import { shortSha } from "../render/markdown.js";
 
 /** What the deploy core needs from the outside world; the action and the tests provide it. */
 export interface DeployDeps {

@@ -1,13 +1,13 @@
-import { decide, describeTarget, type Actor, type Decision } from "./command-decide.js";
-import { parseCommand, type Command, type RollbackTarget } from "./commands.js";
-import { PERMISSIONS, type Permission, type ShiplineConfig } from "./config.js";
-import { FACTS_QUERY, parseFacts, type DeploymentFact, type RepoFacts } from "./facts.js";
-import type { GitHubGateway } from "./github.js";
-import { deploymentsOf, pullRequestHistory, rolledBackKeys } from "./history.js";
-import { configFromFacts, type LoadedConfig } from "./load-config.js";
-import { EMPTY_TREE, lockMessage, lockRef } from "./lock.js";
-import { escapeMarkdown, shortSha } from "./markdown.js";
-import { commandCheckRun, commandOutcome, renderHelp, renderPullRequestComment } from "./render-comment.js";
+import { decide, describeTarget, type Actor, type Decision } from "./decide.js";
+import { parseCommand, type Command, type RollbackTarget } from "./grammar.js";
+import { PERMISSIONS, type Permission, type ShiplineConfig } from "../config/schema.js";
+import { FACTS_QUERY, parseFacts, type DeploymentFact, type RepoFacts } from "../github/facts.js";
+import type { GitHubGateway } from "../github/gateway.js";
+import { deploymentsOf, pullRequestHistory, rolledBackKeys } from "../pipeline/history.js";
+import { configFromFacts, type LoadedConfig } from "../config/load.js";
+import { EMPTY_TREE, lockMessage, lockRef } from "../locks/lock.js";
+import { escapeMarkdown, shortSha } from "../render/markdown.js";
+import { commandCheckRun, commandOutcome, renderHelp, renderPullRequestComment } from "../render/comment.js";
 
 /** Where a command came from: a PR comment (text) or a check run button (already typed). */
 export type CommandSource =

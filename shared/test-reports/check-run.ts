@@ -1,6 +1,6 @@
-import type { CheckRunAnnotation, GitHubGateway, NewCheckRun } from "./github.js";
+import type { CheckRunAnnotation, GitHubGateway, NewCheckRun } from "../github/gateway.js";
 import type { TestCaseResult, Totals } from "./junit.js";
-import { escapeMarkdown } from "./markdown.js";
+import { escapeMarkdown } from "../render/markdown.js";
 
 /** GitHub's limit of annotations per create or update request. */
 export const ANNOTATIONS_PER_REQUEST = 50;

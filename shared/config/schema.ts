@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DURATION_PATTERN, parseDuration } from "./duration.js";
-import { describeConfigIssues, type ConfigProblem } from "./config-errors.js";
-import { DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS } from "./release-notes.js";
+import { describeConfigIssues, type ConfigProblem } from "./errors.js";
+import { DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS } from "./release-notes-defaults.js";
 
 /** Where Shipline reads its configuration, relative to the repository root. */
 export const CONFIG_PATH = ".github/shipline.yml";
