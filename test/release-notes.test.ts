@@ -74,6 +74,9 @@ describe("release notes: the version", () => {
     ["v1.4.2", ["fix: a", "feat: b"], "v1.5.0"],
     ["v1.4.2", ["feat!: c", "feat: b"], "v2.0.0"],
     ["1.4.2", ["docs: d"], "1.4.3"],
+    ["v1.2.0-rc.1", ["fix: a"], "v1.2.0"],
+    ["v1.2.0-rc.1", ["feat: b"], "v1.2.0"],
+    ["v1.2.0-rc.1", ["feat!: c"], "v2.0.0"],
     ["release-7", ["feat: e"], "2026-11-24-abcdef1"],
     [null, ["feat: e"], "2026-11-24-abcdef1"],
   ] as const)("after %s with %j: %s", (tag, titles, version) => {

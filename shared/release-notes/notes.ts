@@ -1,3 +1,4 @@
+import semver from "semver";
 import { escapeMarkdown, shortSha } from "../render/markdown.js";
 import type { NoteCategory } from "../config/release-notes-defaults.js";
 
@@ -133,12 +134,12 @@ function categoryOf(change: Change, categories: readonly NoteCategory[]): string
  * (major on a breaking change, minor on a feature, patch otherwise); else the date and SHA.
  */
 export function nextVersion(previousTag: string | null, changes: readonly Change[], date: string, sha: string): string {
-  const m = previousTag ? /^(v?)(\d+)\.(\d+)\.(\d+)$/.exec(previousTag) : null;
-  if (!m) return `${date}-${shortSha(sha)}`;
-  const [prefix, major, minor, patch] = [m[1]!, Number(m[2]), Number(m[3]), Number(m[4])];
-  if (changes.some((c) => c.breaking)) return `${prefix}${major + 1}.0.0`;
-  if (changes.some((c) => c.type === "feat" || c.category === "🚀 Features")) return `${prefix}${major}.${minor + 1}.0`;
-  return `${prefix}${major}.${minor}.${patch + 1}`;
+  const previous = previousTag === null ? null : semver.parse(previousTag);
+  if (!previous) return `${date}-${shortSha(sha)}`;
+  const bump = changes.some((c) => c.breaking) ? "major" : changes.some((c) => c.type === "feat" || c.category === "🚀 Features") ? "minor" : "patch";
+  // semver's own rules: from a prerelease, the bump that reaches its release gives the release
+  // (`1.2.0-rc.1` + minor = `1.2.0`); the tag's `v` prefix is kept.
+  return `${previousTag!.startsWith("v") ? "v" : ""}${semver.inc(previous, bump)!}`;
 }
 
 /** A deliberate credit: `@login` for a real login (it should notify), plain text for a bot. */

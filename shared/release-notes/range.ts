@@ -1,3 +1,4 @@
+import semver from "semver";
 import type { GitHubGateway } from "../github/gateway.js";
 import { shortSha } from "../render/markdown.js";
 import { LOGIN, type NoteCommit } from "./notes.js";
@@ -96,7 +97,6 @@ export interface ReleaseRange {
   headDate: string;
 }
 
-const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)$/;
 
 interface TagRef {
   name: string;
@@ -104,12 +104,10 @@ interface TagRef {
   sha: string;
 }
 
+/** The highest tag that is a semver version (`v` prefix allowed, prereleases below their release). */
 function highestSemverTag(tags: readonly TagRef[]): TagRef | null {
-  const parsed = tags
-    .map((t) => ({ ...t, m: SEMVER.exec(t.name) }))
-    .filter((t) => t.m && t.sha)
-    .sort((a, b) => Number(b.m![1]) - Number(a.m![1]) || Number(b.m![2]) - Number(a.m![2]) || Number(b.m![3]) - Number(a.m![3]));
-  return parsed[0] ? { name: parsed[0].name, sha: parsed[0].sha } : null;
+  const versions = tags.filter((t) => t.sha && semver.valid(t.name) !== null);
+  return versions.sort((a, b) => semver.rcompare(a.name, b.name))[0] ?? null;
 }
 
 /**

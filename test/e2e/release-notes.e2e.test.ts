@@ -142,6 +142,20 @@ describe("release notes from what shipped, against the emulator", () => {
       expect(notes.version).toBe("v1.0.1");
     });
 
+    it("takes a prerelease tag as the latest version (semver order), and bumps to its release", async () => {
+      const repo = "acme/prerelease";
+      emulator.scenario.createRepo(repo);
+      const stable = release(repo, "feat: stable");
+      emulator.state.repo("acme", "prerelease")!.refs.set("refs/tags/v1.1.0", stable);
+      const candidate = release(repo, "feat: candidate");
+      emulator.state.repo("acme", "prerelease")!.refs.set("refs/tags/v1.2.0-rc.1", candidate);
+      emulator.state.repo("acme", "prerelease")!.refs.set("refs/tags/v1.2.0-beta.3", stable);
+      const head = release(repo, "fix: after the candidate");
+      const { notes } = await write(repo, head, { publish: "none" });
+      expect(notes.range.from).toBe(candidate);
+      expect(notes.version).toBe("v1.2.0");
+    });
+
     it("starts at an explicit `from` (a tag) when one is given, and says so", async () => {
       const repo = "acme/from";
       emulator.scenario.createRepo(repo);
