@@ -33,7 +33,7 @@ export async function run(): Promise<void> {
     const name = inputs.name ?? (process.env.GITHUB_REPOSITORY ?? "build").split("/").pop()!;
     const version = buildVersion(inputs.version, ref, sha);
     const outDir = isAbsolute(inputs["out-dir"]) ? inputs["out-dir"] : join(workspace, inputs["out-dir"]);
-    const pkg = await packageOutput({ name, version, sha, ref, source, outDir, now: new Date(), tar: (args) => exec("tar", args, { ignoreReturnCode: true, silent: true }) });
+    const pkg = await packageOutput({ name, version, sha, ref, source, outDir, now: new Date() });
     const uploaded = inputs.upload ? await upload(`${name}-${version}`, [pkg.archivePath, pkg.manifestPath], outDir) : "skipped: upload is false";
 
     core.setOutput("version", version);

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { create as createTar } from "tar";
 
 /** Version from the input, else the tag being built, else `0.0.0-<sha7>` (semver pre-release). */
 export function buildVersion(input: string | undefined, ref: string, sha: string): string {
@@ -27,10 +29,25 @@ export function digestOf(bytes: Buffer): string {
   return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
+/** Every path below `dir`, each folder before its contents and names in byte order: the archive's order. */
+function sortedEntries(dir: string, prefix = ""): string[] {
+  const names = readdirSync(join(dir, prefix), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return names.flatMap((entry) => {
+    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? [`${path}/`, ...sortedEntries(dir, path)] : [path];
+  });
+}
+
+/** gzip's header byte 9 names the OS that wrote it (3 on Unix, 10 on Windows): fixed, so every runner gives one digest. */
+const GZIP_OS_BYTE = 9;
+const GZIP_OS_UNIX = 3;
+
 /**
  * Packages a build output once per version, reproducibly: the same files give the same
- * archive and digest (sorted entries, fixed times and owners, gzip without a timestamp).
- * `tar` runs with an argument list, never a shell string.
+ * archive and digest on Linux, macOS and Windows runners alike. The archive is made in the
+ * process (node-tar), not by the system's tar, whose flags differ between GNU tar and bsdtar:
+ * entries sorted, times fixed at the epoch, owners 0 with no names, gzip without a timestamp.
+ * It is streamed to disk and hashed on the way, never held whole in memory.
  */
 export async function packageOutput(options: {
   name: string;
@@ -40,7 +57,6 @@ export async function packageOutput(options: {
   source: string;
   outDir: string;
   now: Date;
-  tar: (args: string[]) => Promise<number>;
 }): Promise<PackageManifest & { archivePath: string; manifestPath: string; reused: boolean }> {
   const base = `${options.name}-${options.version}`.replace(/[^A-Za-z0-9._-]/g, "_");
   const archivePath = join(options.outDir, `${base}.tar.gz`);
@@ -50,12 +66,22 @@ export async function packageOutput(options: {
     if (manifest.digest === digestOf(readFileSync(archivePath))) return { ...manifest, archivePath, manifestPath, reused: true };
   }
   mkdirSync(options.outDir, { recursive: true });
-  const tarPath = join(options.outDir, `${base}.tar`);
-  const code = await options.tar(["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-cf", tarPath, "-C", options.source, "."]);
-  if (code !== 0) throw new Error(`tar exited with ${code} while packaging ${options.source}`);
-  const archive = gzipSync(readFileSync(tarPath), { level: 9 });
-  rmSync(tarPath);
-  writeFileSync(archivePath, archive);
+  const hash = createHash("sha256");
+  let size = 0;
+  const digesting = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (size === 0 && chunk.length > GZIP_OS_BYTE) chunk[GZIP_OS_BYTE] = GZIP_OS_UNIX;
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  // `portable` leaves out owners' ids and names, device and inode numbers and ctime/atime.
+  const archive = createTar({ cwd: options.source, gzip: { level: 9 }, portable: true, mtime: new Date(0), noDirRecurse: true }, sortedEntries(options.source));
+  // Written beside the final name and renamed: a run that dies mid-way leaves no archive a later run would trust.
+  const partialPath = `${archivePath}.partial`;
+  await pipeline(archive, digesting, createWriteStream(partialPath));
+  renameSync(partialPath, archivePath);
   const manifest: PackageManifest = {
     name: options.name,
     version: options.version,
@@ -63,8 +89,8 @@ export async function packageOutput(options: {
     ref: options.ref,
     created_at: options.now.toISOString(),
     archive: `${base}.tar.gz`,
-    digest: digestOf(archive),
-    size: archive.length,
+    digest: `sha256:${hash.digest("hex")}`,
+    size,
   };
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return { ...manifest, archivePath, manifestPath, reused: false };
