@@ -1,3 +1,4 @@
+import { closest, distance } from "fastest-levenshtein";
 import type { core } from "zod";
 
 /** One thing wrong in a config file, in words a person can act on. */
@@ -8,17 +9,36 @@ export interface ConfigProblem {
   found: string;
 }
 
-const KNOWN_KEYS = {
-  top: ["allow_forks", "stages"],
-  stage: ["environment", "auto", "production", "url", "permission", "soak", "freeze", "checks", "require_approval", "require_checks", "auto_rollback"],
-  freeze: ["from", "to", "timezone", "reason"],
-} as const;
+/** The schema nodes a value at `path` may be checked by: through wrappers, pipes, unions, list items and object fields. */
+function nodesAt(schema: core.$ZodType, path: readonly PropertyKey[]): core.$ZodType[] {
+  let nodes = unwrap(schema);
+  for (const part of path) {
+    nodes = nodes.flatMap((node) => {
+      const def = node._zod.def as unknown as { type: string; shape?: Record<string, core.$ZodType>; element?: core.$ZodType };
+      if (def.type === "object" && typeof part === "string" && def.shape?.[part]) return unwrap(def.shape[part]);
+      if (def.type === "array" && typeof part === "number" && def.element) return unwrap(def.element);
+      return [];
+    });
+  }
+  return nodes;
+}
 
-function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
-  if (path.length === 0) return KNOWN_KEYS.top;
-  if (path.length === 2 && path[0] === "stages") return KNOWN_KEYS.stage;
-  if (path.length === 4 && path[2] === "freeze") return KNOWN_KEYS.freeze;
-  return [];
+/** A schema without its defaults, optionals and transforms: the objects, lists and values it checks. */
+function unwrap(schema: core.$ZodType): core.$ZodType[] {
+  const def = schema._zod.def as unknown as { type: string; innerType?: core.$ZodType; in?: core.$ZodType; options?: core.$ZodType[] };
+  if (def.innerType) return unwrap(def.innerType);
+  if (def.type === "pipe" && def.in) return unwrap(def.in);
+  if (def.type === "union" && def.options) return def.options.flatMap(unwrap);
+  return [schema];
+}
+
+/** The keys the schema knows at `path`, read from the schema itself so the list can never drift from it. */
+export function knownKeysAt(schema: core.$ZodType, path: readonly PropertyKey[]): string[] {
+  const keys = nodesAt(schema, path).flatMap((node) => {
+    const def = node._zod.def as unknown as { type: string; shape?: Record<string, unknown> };
+    return def.type === "object" && def.shape ? Object.keys(def.shape) : [];
+  });
+  return [...new Set(keys)];
 }
 
 /** `["stages", 1, "soak"]` -> `stages[1].soak`. */
@@ -63,28 +83,17 @@ function expectedFor(issue: core.$ZodIssue): string {
   }
 }
 
-/** Levenshtein distance, to suggest the key a typo meant. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
+/** A typo this close to a known key (edits, case aside) is taken to mean it. */
+const TYPO_DISTANCE = 2;
 
-function unknownKeyProblem(path: readonly PropertyKey[], key: string): ConfigProblem {
-  const known = knownKeysAt(path);
-  const close = known.find((k) => distance(k, key.toLowerCase()) <= 2);
+function unknownKeyProblem(schema: core.$ZodType, path: readonly PropertyKey[], key: string): ConfigProblem {
+  const known = knownKeysAt(schema, path);
+  const nearest = known.length > 0 ? closest(key.toLowerCase(), known) : undefined;
+  const close = nearest !== undefined && distance(nearest, key.toLowerCase()) <= TYPO_DISTANCE ? nearest : undefined;
   const list = known.map((k) => `\`${k}\``).join(", ");
   return {
     path: formatPath([...path, key]),
-    expected: close ? `\`${close}\` (a known key; the keys here are ${list})` : `one of the known keys ${list}`,
+    expected: close ? `\`${close}\` (a known key; the keys here are ${list})` : known.length > 0 ? `one of the known keys ${list}` : "no key here",
     found: `the unknown key \`${key}\``,
   };
 }
@@ -99,9 +108,9 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** Turns zod issues into problems that name the field, what was expected and what was found. */
-export function describeConfigIssues(issues: readonly core.$ZodIssue[], input: unknown): ConfigProblem[] {
+export function describeConfigIssues(schema: core.$ZodType, issues: readonly core.$ZodIssue[], input: unknown): ConfigProblem[] {
   return issues.flatMap((issue): ConfigProblem[] => {
-    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => unknownKeyProblem(issue.path, key));
+    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => unknownKeyProblem(schema, issue.path, key));
     return [{ path: formatPath(issue.path), expected: expectedFor(issue), found: describeValue(valueAt(input, issue.path)) }];
   });
 }

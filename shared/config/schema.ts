@@ -216,7 +216,7 @@ export function parseConfig(raw: unknown): ConfigResult {
   const input = raw === undefined || raw === null ? DEFAULT_CONFIG_INPUT : withoutExtends(raw);
   const result = configSchema.safeParse(input, { reportInput: true });
   if (result.success) return { ok: true, config: result.data };
-  return { ok: false, problems: describeConfigIssues(result.error.issues, input) };
+  return { ok: false, problems: describeConfigIssues(configSchema, result.error.issues, input) };
 }
 
 /** `_extends` is consumed by Probot's config loader; it is not part of Shipline's schema. */
