@@ -146,10 +146,8 @@ for (const name of actions) {
 }
 
 // The schema is generated from the same zod schema that parses the file.
-const { outputFiles } = await build({ ...common, minify: false, sourcemap: false, write: false, entryPoints: [join(root, "shared/config/schema.ts")] });
-const { configSchema } = await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString("base64")}`);
-const { z } = await import("zod");
-const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
+const { outputFiles } = await build({ ...common, minify: false, sourcemap: false, write: false, entryPoints: [join(root, "shared/config/json-schema.ts")] });
+const { configJsonSchema, JSON_SCHEMA_PATH } = await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString("base64")}`);
 mkdirSync(join(outRoot, "schema"), { recursive: true });
-writeFileSync(join(outRoot, "schema/shipline.schema.json"), `${JSON.stringify({ ...schema, title: "Shipline configuration (.github/shipline.yml)" }, null, 2)}\n`);
+writeFileSync(join(outRoot, JSON_SCHEMA_PATH), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
 console.log(`built dist/app.js, dist/demo.js, dist/bench.js, ${actions.length} action bundle(s), schema/shipline.schema.json`);

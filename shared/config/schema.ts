@@ -14,7 +14,7 @@ const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 const WEEKLY_POINT = /^(sun|mon|tue|wed|thu|fri|sat)[a-z]* (\d{2}):(\d{2})$/i;
 const DATED_POINT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}))?$/;
 
-function isTimeZone(zone: string): boolean {
+export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
     return true;
@@ -23,17 +23,30 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+/** An IANA time zone; the JSON Schema lists them (json-schema.ts), the parser asks the runtime. */
+export const timeZoneName = z
+  .string({ error: "an IANA time zone such as `Europe/Paris` or `UTC`" })
+  .refine(isTimeZone, { error: "an IANA time zone such as `Europe/Paris` or `UTC`" });
+
 const duration = z
   .string({ error: "a duration like `30m`, `2h` or `1h30m`" })
   .regex(DURATION_PATTERN, { error: "a duration like `30m`, `2h` or `1h30m`" })
   .refine((text) => text.trim() !== "", { error: "a duration like `30m`, `2h` or `1h30m`" })
+  .meta({ minLength: 1 })
   .transform((text) => parseDuration(text) ?? 0);
+
+// The same two shapes for JSON Schema, which has no flags (so no /i) and cannot see that
+// 2026-02-30 is no date: editors catch the shape, the parser the rest.
+const caseless = (word: string) => [...word].map((c) => `[${c.toLowerCase()}${c.toUpperCase()}]`).join("");
+const WEEKLY_POINT_JSON = `^(${WEEKDAYS.map(caseless).join("|")})[a-zA-Z]* ([01]\\d|2[0-3]):[0-5]\\d$`;
+const DATED_POINT_JSON = "^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])([ T]([01]\\d|2[0-3]):[0-5]\\d)?$";
 
 const freezePoint = z
   .string({ error: "a weekly time like `fri 18:00` or a date like `2026-12-24 00:00`" })
   .refine((text) => validWeekly(text) || validDate(text), {
     error: "a weekly time like `fri 18:00` or a date like `2026-12-24 00:00`",
-  });
+  })
+  .meta({ anyOf: [{ pattern: WEEKLY_POINT_JSON }, { pattern: DATED_POINT_JSON }] });
 
 function validWeekly(text: string): boolean {
   const m = WEEKLY_POINT.exec(text);
@@ -60,13 +73,19 @@ export type FreezeWindow =
 
 const freezeWindow = z
   .strictObject({
-    from: freezePoint,
-    to: freezePoint,
-    timezone: z
-      .string({ error: "an IANA time zone such as `Europe/Paris` or `UTC`" })
-      .refine(isTimeZone, { error: "an IANA time zone such as `Europe/Paris` or `UTC`" })
-      .default("UTC"),
-    reason: z.string().max(200).optional(),
+    from: freezePoint.describe("When the freeze starts: a weekly time like `fri 18:00`, or a date like `2026-12-24` or `2026-12-24 18:00`."),
+    to: freezePoint.describe("When it ends, of the same kind as `from` (a weekly window may wrap over the weekend)."),
+    timezone: timeZoneName
+      .default("UTC")
+      .describe("The IANA time zone `from` and `to` are read in, such as `Europe/Paris`."),
+    reason: z.string().max(200).optional().describe("Said to whoever is refused during the freeze."),
+  })
+  .meta({
+    // Both weekly or both dated: what the parser's refinement below says, in JSON Schema's words.
+    anyOf: [
+      { properties: { from: { pattern: WEEKLY_POINT_JSON }, to: { pattern: WEEKLY_POINT_JSON } } },
+      { properties: { from: { pattern: DATED_POINT_JSON }, to: { pattern: DATED_POINT_JSON } } },
+    ],
   })
   .superRefine((w, ctx) => {
     if (WEEKLY_POINT.test(w.from) !== WEEKLY_POINT.test(w.to)) {
@@ -104,28 +123,17 @@ const environmentName = z
 
 const stage = z
   .strictObject({
-    /** The GitHub environment this stage deploys to. */
-    environment: environmentName,
-    /** Deploy without a command when the previous step succeeds (a merge, for the first stage). */
-    auto: z.boolean().default(false),
-    /** Marks the deployment `production_environment` and raises the default permission. */
-    production: z.boolean().default(false),
-    /** Where the deployed version can be seen; shown in comments and check runs. */
-    url: z.url({ protocol: /^https?$/, error: "an http(s) URL such as `https://staging.example.com`" }).optional(),
-    /** The least repository permission a person needs to deploy here. */
-    permission: z.enum(PERMISSIONS).optional(),
-    /** How long a version must have run here successfully before the next stage takes it. */
-    soak: duration.optional(),
-    /** Times when nothing may be deployed here. */
-    freeze: z.array(freezeWindow).default([]),
-    /** Checks that must be green on the SHA: `all`, `none`, or a list of check names. */
-    checks: z.union([z.enum(["all", "none"]), z.array(z.string().min(1)).min(1)]).default("all"),
-    /** An unmerged pull request may deploy here only once approved (default: on for production). */
-    require_approval: z.boolean().optional(),
-    /** An unmerged pull request may deploy here only with its checks green (default: on for production). */
-    require_checks: z.boolean().optional(),
-    /** When a deployment here fails, redeploy the last good version automatically (once). */
-    auto_rollback: z.boolean().default(false),
+    environment: environmentName.describe("The GitHub environment this stage deploys to."),
+    auto: z.boolean().default(false).describe("Deploy without a command when the previous step succeeds (a merge, for the first stage)."),
+    production: z.boolean().default(false).describe("Marks the deployment `production_environment` and raises the default permission."),
+    url: z.url({ protocol: /^https?$/, error: "an http(s) URL such as `https://staging.example.com`" }).meta({ pattern: "^[hH][tT][tT][pP][sS]?://" }).optional().describe("Where the deployed version can be seen; shown in comments and check runs."),
+    permission: z.enum(PERMISSIONS).optional().describe("The least repository permission a person needs to deploy here."),
+    soak: duration.optional().describe("How long a version must have run here successfully before the next stage takes it."),
+    freeze: z.array(freezeWindow).default([]).describe("Times when nothing may be deployed here."),
+    checks: z.union([z.enum(["all", "none"]), z.array(z.string().min(1)).min(1)]).default("all").describe("Checks that must be green on the SHA: `all`, `none`, or a list of check names."),
+    require_approval: z.boolean().optional().describe("An unmerged pull request may deploy here only once approved (default: on for production)."),
+    require_checks: z.boolean().optional().describe("An unmerged pull request may deploy here only with its checks green (default: on for production)."),
+    auto_rollback: z.boolean().default(false).describe("When a deployment here fails, redeploy the last good version automatically (once)."),
   })
   .transform((s) => ({
     ...s,
@@ -135,26 +143,18 @@ const stage = z
   }));
 
 const noteCategory = z.strictObject({
-  /** The section's heading, such as `🚀 Features`. */
-  title: z.string({ error: "a heading such as `🚀 Features`" }).min(1).max(100),
-  /** Pull requests with one of these labels go here (labels win over types). */
-  labels: z.array(z.string().min(1)).default([]),
-  /** Conventional-commit types (`feat`, `fix`...) of the title or message that go here. */
-  types: z.array(z.string().regex(/^\w+$/, { error: "a conventional-commit type such as `feat`" })).default([]),
+  title: z.string({ error: "a heading such as `🚀 Features`" }).min(1).max(100).describe("The section's heading, such as `🚀 Features`."),
+  labels: z.array(z.string().min(1)).default([]).describe("Pull requests with one of these labels go here (labels win over types)."),
+  types: z.array(z.string().regex(/^\w+$/, { error: "a conventional-commit type such as `feat`" })).default([]).describe("Conventional-commit types (`feat`, `fix`...) of the title or message that go here."),
 });
 
 const releaseNotes = z
   .strictObject({
-    /** The app writes notes when a deployment to a production stage succeeds. */
-    enabled: z.boolean().default(false),
-    /** `release` publishes a GitHub Release (tag at the deployed SHA), `draft` keeps it a draft, `none` only comments. */
-    publish: z.enum(["release", "draft", "none"]).default("draft"),
-    /** Pull requests with these labels are left out. */
-    exclude_labels: z.array(z.string().min(1)).default(DEFAULT_EXCLUDE_LABELS),
-    /** Sections in order (breaking changes always come first); default: features, fixes, performance, refactoring, docs, maintenance. */
-    categories: z.array(noteCategory).min(1).default(DEFAULT_CATEGORIES),
-    /** How far back a first deployment's notes go. */
-    max_commits: z.number().int().min(1).max(20_000).default(5000),
+    enabled: z.boolean().default(false).describe("The app writes notes when a deployment to a production stage succeeds."),
+    publish: z.enum(["release", "draft", "none"]).default("draft").describe("`release` publishes a GitHub Release (tag at the deployed SHA), `draft` keeps it a draft, `none` only comments."),
+    exclude_labels: z.array(z.string().min(1)).default(DEFAULT_EXCLUDE_LABELS).describe("Pull requests with these labels are left out."),
+    categories: z.array(noteCategory).min(1).default(DEFAULT_CATEGORIES).describe("Sections in order (breaking changes always come first); default: features, fixes, performance, refactoring, docs, maintenance."),
+    max_commits: z.number().int().min(1).max(20_000).default(5000).describe("How far back a first deployment's notes go."),
   })
   .prefault({});
 
@@ -168,16 +168,14 @@ export const DEFAULT_CONFIG_INPUT = {
 
 export const configSchema = z
   .strictObject({
-    /** Pull requests from forks may use commands (they then deploy by SHA, checks still apply). */
-    allow_forks: z.boolean().default(false),
-    /** Notes written from what each production deployment shipped. */
-    release_notes: releaseNotes,
-    /** Stages in promotion order: the first receives merged commits. */
+    allow_forks: z.boolean().default(false).describe("Pull requests from forks may use commands (they then deploy by SHA, checks still apply)."),
+    release_notes: releaseNotes.describe("Notes written from what each production deployment shipped."),
     stages: z
       .array(stage)
       .min(1, { error: "at least one stage" })
       .max(10, { error: "at most 10 stages" })
-      .prefault(() => DEFAULT_CONFIG_INPUT.stages),
+      .prefault(() => DEFAULT_CONFIG_INPUT.stages)
+      .describe("Stages in promotion order: the first receives merged commits. Environment names must differ (case aside)."),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
