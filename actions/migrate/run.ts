@@ -6,9 +6,25 @@ import { connectPglite, connectPostgres } from "../../shared/migrations/connect.
 import { parseMigrationFiles } from "../../shared/migrations/files.js";
 import { loadSqlParser } from "../../shared/migrations/parser.js";
 import { renderMigrateReport, stillPending } from "../../shared/migrations/report.js";
-import { migrate } from "../../shared/migrations/runner.js";
-import { failStep, InputError, readInputs } from "../inputs.js";
+import { findingError, migrate, type MigrateReport } from "../../shared/migrations/runner.js";
+import { failStep, failWith, InputError, readInputs, type Problem } from "../inputs.js";
 import { migrateInputs } from "./inputs.js";
+
+/**
+ * The step's failure, one annotation a problem. Unacknowledged findings already have theirs
+ * on their file and line (above), so they are counted here, not said again.
+ */
+function migrateProblems(report: MigrateReport): Problem[] {
+  const unacknowledged = report.findings.filter((f) => !f.allowed);
+  const findingLines = new Set(unacknowledged.map((f) => findingError(f)));
+  const problems: Problem[] = report.errors.filter((e) => !findingLines.has(e)).map((message) => ({ title: "Shipline migrate", message }));
+  if (unacknowledged.length > 0) {
+    const n = unacknowledged.length;
+    problems.push({ title: "Shipline migrate: unsafe migrations", message: `${n} unsafe migration finding${n === 1 ? "" : "s"}, each annotated on its line: take the safe way it gives, or acknowledge it with \`-- shipline:allow <rule> <reason>\` on the line above.` });
+  }
+  if (problems.length === 0) problems.push({ title: "Shipline migrate", message: `The migration command exited with ${report.commandExitCode}.` });
+  return problems;
+}
 
 /** The migrate action: read the files, connect, plan/apply/status/repair under the lock, report. */
 export async function run(): Promise<void> {
@@ -52,7 +68,7 @@ export async function run(): Promise<void> {
     }
     await core.summary.addRaw(markdown, true).write();
     core.info(markdown);
-    if (!report.ok) core.setFailed(report.errors.join("\n"));
+    if (!report.ok) failWith(migrateProblems(report));
   } catch (error) {
     failStep(error);
   }

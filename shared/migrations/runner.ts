@@ -4,6 +4,11 @@ import { compareVersions, type MigrationFile } from "./files.js";
 import { lintMigration, type Finding, type LintError } from "./lint.js";
 import { splitStatements, type SqlParser, type Statement } from "./statements.js";
 
+/** A finding nobody acknowledged, as a problem of the report. */
+export function findingError(f: Finding): string {
+  return `\`${f.file}\` line ${f.line}: ${f.rule}: ${f.reason} ${f.fix} (Or acknowledge it: \`-- shipline:allow ${f.rule} <reason>\`.)`;
+}
+
 export type MigrateMode = "plan" | "apply" | "status" | "repair";
 
 export interface MigrateOptions {
@@ -152,7 +157,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
       lintErrors.push(...errors);
     }
     report.errors.push(...lintErrors.map((e) => `\`${e.file}\` line ${e.line}: ${e.message}`));
-    for (const f of report.findings.filter((x) => !x.allowed)) report.errors.push(`\`${f.file}\` line ${f.line}: ${f.rule}: ${f.reason} ${f.fix} (Or acknowledge it: \`-- shipline:allow ${f.rule} <reason>\`.)`);
+    for (const f of report.findings.filter((x) => !x.allowed)) report.errors.push(findingError(f));
   };
   const describePending = (pending: MigrationFile[]) => {
     report.pending = pending.map((m) => ({ file: m.file, version: m.version, name: m.name, kind: m.kind, transactional: m.transactional }));

@@ -47,14 +47,21 @@ describe("actions/migrate, run from its bundle as a runner runs it", () => {
     expect(plan.outputs).toMatchObject({ applied: "0", pending: "1", findings: "1" });
     // The finding is an annotation on the file and line, with the reason and the safe way.
     expect(plan.stdout).toContain("::error title=Shipline migrate%3A index-not-concurrent,file=migrations/V3__index.sql,line=1::index-not-concurrent: CREATE INDEX without CONCURRENTLY blocks every write");
+    // ...said once: the step's failure counts it and does not repeat it.
+    const errors = plan.stdout.split("\n").filter((l) => l.startsWith("::error"));
+    expect(errors.filter((l) => l.includes("CREATE INDEX without CONCURRENTLY"))).toHaveLength(1);
+    expect(errors.at(-1)).toBe("::error title=Shipline migrate%3A unsafe migrations::1 unsafe migration finding, each annotated on its line: take the safe way it gives, or acknowledge it with `-- shipline:allow <rule> <reason>` on the line above.");
   });
 
   it("fails the step with the input's name and the fix for bad input, masking the database URL", async () => {
     const dir = workspace(SCHEMA);
     const bad = await runMigrate(dir, { mode: "migrate", "database-url": "mysql://root:hunter2@db/shop" });
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toContain("Input `mode`: expected `plan`, `apply`, `status` or `repair`; got \"migrate\". Set it in the step's `with:`.");
-    expect(bad.stdout).toContain("Input `database-url`: expected a connection URL such as `postgres://user:password@host:5432/db` (leave it empty for PGlite, in-process); got (hidden).");
+    // One annotation per bad input, each titled with the input's name.
+    expect(bad.stdout.split("\n").filter((l) => l.startsWith("::error"))).toEqual([
+      "::error title=Input mode::Input `mode`: expected `plan`, `apply`, `status` or `repair`; got \"migrate\". Set it in the step's `with:`.",
+      "::error title=Input database-url::Input `database-url`: expected a connection URL such as `postgres://user:password@host:5432/db` (leave it empty for PGlite, in-process); got (hidden). Set it in the step's `with:`.",
+    ]);
     // The runner hides a masked value everywhere; the only line that carries it is the mask command itself.
     expect(bad.stdout.split("\n").filter((l) => l.includes("hunter2"))).toEqual(["::add-mask::mysql://root:hunter2@db/shop"]);
     const missing = await runMigrate(dir, { directory: "db/migrate" });
