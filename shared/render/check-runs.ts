@@ -104,22 +104,18 @@ export function pipelineCheckRun({ target, config, deployment }: PipelineState):
 export function configProblemsCheckRun(sha: string, problems: readonly ConfigProblem[], source = CONFIG_PATH): NewCheckRun {
   const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
   const lines = problems.map((p) => `- \`${p.path}\`: expected ${p.expected}; found ${p.found}.`);
-  return {
-    name: CHECK_RUN_NAME,
-    head_sha: sha,
-    status: "completed",
-    conclusion: "failure",
-    output: {
-      title: `${source} is not valid: ${count}`,
-      summary: [
-        `Shipline could not read \`${source}\` at ${shortSha(sha)}, so nothing was deployed from this commit.`,
-        "",
-        ...lines,
-        "",
-        "Fix the file and push again. The configuration reference is in Shipline's README.",
-      ].join("\n"),
-    },
-  };
+  return failedCheckRun(sha, `${source} is not valid: ${count}`, [
+    `Shipline could not read \`${source}\` at ${shortSha(sha)}, so nothing was deployed from this commit.`,
+    "",
+    ...lines,
+    "",
+    "Fix the file and push again. The configuration reference is in Shipline's README.",
+  ].join("\n"));
+}
+
+/** Shipline's check run, completed as a failure: nothing was deployed from this commit. */
+function failedCheckRun(sha: string, title: string, summary: string): NewCheckRun {
+  return { name: CHECK_RUN_NAME, head_sha: sha, status: "completed", conclusion: "failure", output: { title, summary } };
 }
 
 /** The check run of a merged commit that was not deployed because its first stage is locked. */
@@ -138,14 +134,9 @@ export function lockedCheckRun(target: MergeTarget, config: ShiplineConfig, lock
 
 /** The check run when GitHub returned a deployment of another SHA than the one asked for. */
 export function shaMismatchCheckRun(sha: string, returnedSha: string, deploymentId: number): NewCheckRun {
-  return {
-    name: CHECK_RUN_NAME,
-    head_sha: sha,
-    status: "completed",
-    conclusion: "failure",
-    output: {
-      title: "Deployment refused: GitHub returned another commit",
-      summary: `Shipline asked for ${shortSha(sha)} but deployment ${deploymentId} names ${shortSha(returnedSha)}. It was marked \`error\` and will not run. Reason code: \`sha_mismatch\`.`,
-    },
-  };
+  return failedCheckRun(
+    sha,
+    "Deployment refused: GitHub returned another commit",
+    `Shipline asked for ${shortSha(sha)} but deployment ${deploymentId} names ${shortSha(returnedSha)}. It was marked \`error\` and will not run. Reason code: \`sha_mismatch\`.`,
+  );
 }
