@@ -1,5 +1,24 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEnv } from "node:util";
 import { run } from "probot";
 import shipline from "./index.js";
+
+/**
+ * `.env` in the working directory, read the way Probot's `run()` reads it (node's parseEnv,
+ * its values over the environment's), but before the settings are checked: `npm run setup`
+ * writes APP_ID, PRIVATE_KEY and WEBHOOK_SECRET there, and `npm start` must find them.
+ */
+function applyDotEnv(path = join(process.cwd(), ".env")): void {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  Object.assign(process.env, parseEnv(text));
+}
 
 /** What Probot needs to act as the registered GitHub App, and where each comes from. */
 const REQUIRED = [
@@ -16,6 +35,7 @@ function missingSettings(env: NodeJS.ProcessEnv): string[] {
   return missing;
 }
 
+applyDotEnv();
 const missing = missingSettings(process.env);
 if (missing.length > 0 && process.env.SHIPLINE_SETUP !== "1") {
   const lines = REQUIRED.map(([name, what]) => `  ${missing.includes(name) ? "✗" : "✓"} ${name}: ${what}`);
@@ -23,8 +43,9 @@ if (missing.length > 0 && process.env.SHIPLINE_SETUP !== "1") {
     [
       "Shipline cannot start: it runs as a registered GitHub App and needs these settings.",
       ...lines,
-      "Optional: PORT (3000), LOG_LEVEL (info), GHE_HOST and GHE_PROTOCOL for another GitHub API host,",
-      "REDIS_URL to share rate limits across replicas.",
+      "Optional: HOST (localhost; 0.0.0.0 in a container), PORT (3000), LOG_LEVEL (info), LOG_FORMAT (json|pretty),",
+      "SENTRY_DSN, GHE_HOST and GHE_PROTOCOL for another GitHub API host, REDIS_URL to share rate limits across replicas.",
+      "They are read from the environment and from .env in the working directory (README, \"npm start\").",
       "",
       "To register the app from app.yml through GitHub's manifest flow: npm run setup",
       "To see Shipline work on this machine without GitHub: npm run demo",

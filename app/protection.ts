@@ -81,21 +81,33 @@ export async function onProtectionRule(app: Probot, context: Context<"deployment
 }
 
 /**
- * A check finished: decide again for every run of that commit still waiting on Shipline.
- * Nothing is remembered between events; the waiting runs are found through the API.
+ * A check run or a commit status finished: decide again for every run of that commit still
+ * waiting on Shipline. Nothing is remembered between events; the waiting runs are found
+ * through the API.
  */
+async function decideAgainFor(app: Probot, context: Context, sha: string): Promise<void> {
+  const github = new GitHubGateway(context.octokit, context.repo());
+  for (const waiting of await github.waitingRuns(sha)) {
+    for (const environment of await github.pendingEnvironments(waiting.id)) {
+      await evaluate(app, installationOf(context), github, { environment, sha, payload: null, fallbackActor: context.payload.sender?.login ?? "unknown", runId: waiting.id });
+    }
+  }
+}
+
 export async function onCheckCompleted(app: Probot, context: Context<"check_run.completed">): Promise<void> {
   const run = context.payload.check_run;
   if (run.name === "Shipline") return;
-  const github = new GitHubGateway(context.octokit, context.repo());
-  for (const waiting of await github.waitingRuns(run.head_sha)) {
-    for (const environment of await github.pendingEnvironments(waiting.id)) {
-      await evaluate(app, installationOf(context), github, { environment, sha: run.head_sha, payload: null, fallbackActor: context.payload.sender.login, runId: waiting.id });
-    }
-  }
+  await decideAgainFor(app, context, run.head_sha);
+}
+
+/** A commit status (CI that reports statuses, not check runs) that is no longer pending. */
+export async function onStatus(app: Probot, context: Context<"status">): Promise<void> {
+  if (context.payload.state === "pending") return context.log.debug({ sha: context.payload.sha }, "a pending status decides nothing");
+  await decideAgainFor(app, context, context.payload.sha);
 }
 
 export function registerProtection(app: Probot): void {
   app.on("deployment_protection_rule.requested", (context) => onProtectionRule(app, context));
   app.on("check_run.completed", (context) => onCheckCompleted(app, context));
+  app.on("status", (context) => onStatus(app, context));
 }

@@ -18,6 +18,11 @@ await build({
   // The app runs where its node_modules are installed; only our code is bundled.
   packages: "external",
 });
+// The Dockerfile's build stage needs the app alone (no emulator, actions or schema).
+if (process.env.SHIPLINE_BUILD === "app") {
+  console.log("built dist/app.js");
+  process.exit(0);
+}
 
 // The demo and the bench run the emulator (test/emulator) and the app; they need the dev dependencies.
 for (const script of ["demo", "bench"]) {
@@ -119,23 +124,33 @@ for (const name of actions) {
   const routed = actions.filter((name) => name !== "umbrella" && existsSync(join(actionsDir, name, "action.yml")));
   const inputs = { run: { description: `Which Shipline action to run: ${routed.join(", ")}.`, required: true } };
   const outputs = {};
+  /** input -> each declaring action's description and default (undefined when it has none). */
+  const declared = new Map();
   for (const name of routed) {
     const manifest = parse(readFileSync(join(actionsDir, name, "action.yml"), "utf8"));
     for (const [key, value] of Object.entries(manifest.inputs ?? {})) {
-      const said = [...(inputs[key]?.said ?? []), `(${name}) ${value.description}`];
-      // An input required by one action is optional here: that action's own schema still requires it.
-      inputs[key] = { ...inputs[key], ...value, ...(inputs[key] ? { required: false } : {}), said };
+      if (!declared.has(key)) declared.set(key, []);
+      declared.get(key).push({ action: name, description: value.description, default: value.default });
     }
     for (const [key, value] of Object.entries(manifest.outputs ?? {})) outputs[key] = { description: `(${name}) ${value.description}` };
   }
-  for (const [key, value] of Object.entries(inputs)) {
-    if (!value.said) continue;
-    const { said, ...rest } = value;
-    inputs[key] = { ...rest, description: said.join(" / ") };
+  for (const [key, uses] of declared) {
+    // Nothing is required here: `run: deploy` must not ask for build's `path`. Each action's
+    // own schema still requires its inputs and applies its defaults, so a default is kept here
+    // only when every action that reads the input has that same one (the test action's
+    // `name: Tests` would otherwise name build's artifact).
+    const defaults = new Set(uses.map((u) => u.default));
+    const shared = defaults.size === 1 && uses.length > 0 ? uses[0].default : undefined;
+    inputs[key] = {
+      description: uses.map((u) => `(${u.action}) ${u.description}`).join(" / "),
+      required: false,
+      ...(shared === undefined ? {} : { default: shared }),
+    };
   }
   const doc = {
     name: "Shipline",
-    description: `Continuous delivery for GitHub in one action: run: picks the step (${routed.join(", ")}); same code and inputs as actions/<name>.`,
+    // The Marketplace refuses descriptions of 125 characters or more.
+    description: "Continuous delivery for GitHub: build, test, migrate, deploy and release notes, picked by run:.",
     author: "Shipline",
     branding: { icon: "send", color: "green" },
     inputs,

@@ -310,10 +310,10 @@ async function main(): Promise<void> {
     say(`Shipline's comment on #${third}:`);
     console.log(dim(story.body.split("\n").map((l) => `           ${l}`).join("\n")));
 
-    const rejected = emulator.requests.filter((r) => r.rejectedByDescription || r.invalidResponse);
+    const rejected = emulator.requests.filter((r) => r.rejectedByDescription || r.invalidResponse || r.forbidden);
     console.log(`\n${bold("Requests the app made to GitHub, per step")} (installation tokens aside)`);
     for (const f of figures) console.log(`  ${String(f.requests).padStart(3)}  ${f.step}`);
-    console.log(`\nEvery request was checked against GitHub's OpenAPI description: ${rejected.length === 0 ? "all accepted" : `${rejected.length} rejected`}.`);
+    console.log(`\nEvery request was checked against GitHub's OpenAPI description and app.yml's permissions, on a private repository: ${rejected.length === 0 ? "all accepted" : `${rejected.length} rejected`}.`);
     if (rejected.length > 0) throw new Error(`requests GitHub would reject: ${JSON.stringify(rejected, null, 2)}`);
     console.log(`Done in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
   } finally {

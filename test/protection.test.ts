@@ -257,6 +257,28 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
     expect(seen.at(-1)!.body).toMatchObject({ environment_name: "production", state: "approved", comment: expect.stringContaining("✅ lock: production is locked by carol, who deploys.") });
   });
 
+  it("decides again when a commit status completes (CI that reports statuses, not check runs)", async () => {
+    const status = withInstallation(examplesOf("status").find((e) => e.state === "success")!);
+    const sha = status.sha as string;
+    const repo = `/repos/${status.repository.full_name}`;
+    mockInstallationToken(status.installation.id);
+    github().get(`${repo}/actions/runs`).query({ head_sha: sha, status: "waiting", per_page: 20 }).reply(200, { total_count: 1, workflow_runs: [{ id: RUN }] });
+    github().get(`${repo}/actions/runs/${RUN}/pending_deployments`).reply(200, [{ environment: { id: 1, name: "production" }, wait_timer: 0, current_user_can_approve: false, reviewers: [] }]);
+    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG.replace("checks: [test]", "checks: [ci/legacy]"), deployments: [deploymentNode({ id: 3, sha, environment: "staging", statuses: ["SUCCESS"], createdAt: "2026-11-20T08:00:00Z" })] }) });
+    github().get(`${repo}/commits/${sha}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+    github().get(`${repo}/commits/${sha}/statuses`).query(true).reply(200, [{ id: 7, context: "ci/legacy", state: "success", target_url: null, created_at: "2026-11-20T09:00:00Z" }]);
+    github().post(`${repo}/actions/runs/${RUN}/deployment_protection_rule`).reply(204);
+    await testProbot().receive({ id: "s1", name: "status", payload: status as any });
+    expect(seen.at(-1)).toMatchObject({ method: "POST", path: `${repo}/actions/runs/${RUN}/deployment_protection_rule`, body: { environment_name: "production", state: "approved" } });
+  });
+
+  it("decides nothing on a pending commit status (no request)", async () => {
+    const status = withInstallation(examplesOf("status")[0]!);
+    status.state = "pending";
+    await testProbot().receive({ id: "s2", name: "status", payload: status as any });
+    expect(seen).toEqual([]);
+  });
+
   it("ignores Shipline's own check runs completing (no loop, no request)", async () => {
     const checkRun = withInstallation(examplesOf("check_run").find((e) => e.action === "completed")!);
     checkRun.check_run.name = "Shipline";

@@ -7,7 +7,7 @@ const PAGE = 100;
 /** Pages of history fetched in one GraphQL request (10 x 100 commits, with their pull requests). */
 const PAGES_PER_REQUEST = 10;
 
-const RANGE_QUERY = /* GraphQL */ `
+export const RANGE_QUERY = /* GraphQL */ `
   query ShiplineReleaseRange($owner: String!, $repo: String!, $environment: String!, $head: GitObjectID!, $from: String!, $withFrom: Boolean!) {
     repository(owner: $owner, name: $repo) {
       head: object(oid: $head) { ... on Commit { oid committedDate } }
@@ -37,7 +37,7 @@ const PAGE_FIELDS = /* GraphQL */ `
  * Up to ten pages of a commit's history in one request. GitHub's history cursors are `<oid> <index>`
  * (base64): the cursor of page k is known in advance, so pages need not be fetched one by one.
  */
-function historyQuery(first: number, pages: number): string {
+export function historyQuery(first: number, pages: number): string {
   const aliases = Array.from({ length: pages }, (_, i) => {
     const page = first + i;
     return page === 0 ? `p0: history(first: ${PAGE}) { ${PAGE_FIELDS} }` : `p${page}: history(first: ${PAGE}, after: $c${page}) { ${PAGE_FIELDS} }`;
@@ -223,7 +223,12 @@ async function newcomersOf(github: GitHubGateway, commits: NoteCommit[], since: 
   const repo = `${github.repo.owner}/${github.repo.repo}`;
   const variables: Record<string, unknown> = {};
   authors.forEach((login, i) => (variables[`q${i}`] = `repo:${repo} is:pr is:merged author:${login} merged:<=${since}`));
-  const query = `query ShiplineNewcomers(${authors.map((_, i) => `$q${i}: String!`).join(", ")}) { ${authors.map((_, i) => `a${i}: search(query: $q${i}, type: ISSUE, first: 1) { issueCount }`).join(" ")} }`;
-  const data = await github.graphql<Record<string, { issueCount: number }>>(query, variables);
+  const data = await github.graphql<Record<string, { issueCount: number }>>(newcomersQuery(authors.length), variables);
   return new Set(authors.filter((_, i) => data[`a${i}`]?.issueCount === 0));
+}
+
+/** One search an author (`$q0`, `$q1`...), answered as `a0`, `a1`... in one request. */
+export function newcomersQuery(authors: number): string {
+  const indexes = Array.from({ length: authors }, (_, i) => i);
+  return `query ShiplineNewcomers(${indexes.map((i) => `$q${i}: String!`).join(", ")}) { ${indexes.map((i) => `a${i}: search(query: $q${i}, type: ISSUE, first: 1) { issueCount }`).join(" ")} }`;
 }

@@ -62,6 +62,13 @@ describe("actions/build and the digest that deploy checks", () => {
     expect(elsewhere.outputs.digest).toBe(first.outputs.digest);
   });
 
+  it("names the artifact after the repository when routed by the umbrella action (run: build)", async () => {
+    const routed = await runActionBundle({ emulator, entry: "actions/umbrella/dist/index.js", repository: REPO, token, inputs: { run: "build", path: "out", "out-dir": "routed" }, eventName: "push", env: { GITHUB_SHA: sha, GITHUB_REF: "refs/heads/main", GITHUB_WORKSPACE: workspace }, cwd: workspace });
+    expect(routed.code).toBe(0);
+    expect(routed.outputs.artifact).toBe(join(workspace, "routed/pkg-0.0.0-abcdef1.tar.gz"));
+    expect(routed.outputs.digest).toBe(first.outputs.digest);
+  });
+
   it("takes the tag as the version", async () => {
     const tagged = await build({ path: "out" }, { GITHUB_REF: "refs/tags/v1.4.0" });
     expect(tagged.outputs.version).toBe("v1.4.0");

@@ -30,6 +30,6 @@ describe("npm run demo", () => {
     expect(stdout).toMatch(/Since `[0-9a-f]{7}`, the last successful deployment of production \(deployment \d+, a rollback\)\./);
     expect(stdout).toContain("### ⚡ Performance");
     expect(stdout).toContain("- faster checkout (#2) by @alice");
-    expect(stdout).toContain("Every request was checked against GitHub's OpenAPI description: all accepted.");
+    expect(stdout).toContain("Every request was checked against GitHub's OpenAPI description and app.yml's permissions, on a private repository: all accepted.");
   }, 180_000);
 });

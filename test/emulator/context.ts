@@ -1,4 +1,5 @@
 import type { Shapes } from "./shapes.js";
+import type { Grant } from "./permissions.js";
 import type { Account, GitHubState, Repository } from "./state.js";
 
 /** The parts of Express's request and response the emulator uses (express ships no types). */
@@ -7,7 +8,10 @@ export interface Request {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   body: any;
+  params?: Record<string, string>;
   actor?: Account;
+  /** The permissions of the installation token the request carries (none for other tokens). */
+  grant?: Grant;
 }
 export interface Response {
   statusCode: number;
@@ -16,6 +20,7 @@ export interface Response {
   type(contentType: string): Response;
   send(body: string): Response;
   end(): Response;
+  set(header: string, value: string): Response;
   on(event: "finish", listener: () => void): Response;
 }
 

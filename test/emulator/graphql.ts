@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { buildSchema, graphql, type GraphQLSchema } from "graphql";
+import { buildSchema, getNamedType, graphql, parse, TypeInfo, validate, visit, visitWithTypeInfo, type GraphQLSchema } from "graphql";
+import { describeRequirement, fieldRequirement, meets, type Grant } from "./permissions.js";
 import { latestStatuses } from "./rest-checks.js";
 import type { Account, Commit, Deployment, GitHubState, PullRequest, Repository } from "./state.js";
 
@@ -214,7 +215,60 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
   };
 }
 
-/** Runs one GraphQL request as GitHub would answer it: validation errors come back as `errors`. */
-export async function executeGraphql(state: GitHubState, body: { query?: string; variables?: Record<string, unknown> }, viewer: Account | undefined) {
-  return graphql({ schema: githubSchema(), source: String(body.query ?? ""), variableValues: body.variables ?? {}, rootValue: resolvers(state, viewer) });
+/**
+ * The fields of a query the token may not read, as GitHub reports them: each one `FORBIDDEN`,
+ * "Resource not accessible by integration". A public repository's data is readable by all.
+ */
+function forbiddenFields(source: string, grant: Grant, isPublic: (owner: string, name: string) => boolean, variables: Record<string, unknown>) {
+  let document;
+  try {
+    document = parse(source);
+  } catch {
+    return [];
+  }
+  if (validate(githubSchema(), document).length > 0) return [];
+  const typeInfo = new TypeInfo(githubSchema());
+  const forbidden: Array<{ type: string; path: string[]; message: string; needs: string }> = [];
+  const path: string[] = [];
+  let publicRepository = false;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field: {
+        enter(node) {
+          path.push(node.alias?.value ?? node.name.value);
+          const parent = typeInfo.getParentType();
+          const coordinate = `${parent ? getNamedType(parent).name : "?"}.${node.name.value}`;
+          if (coordinate === "Query.repository") {
+            const arg = (name: string) => {
+              const value = node.arguments?.find((a) => a.name.value === name)?.value;
+              return value?.kind === "Variable" ? String(variables[value.name.value] ?? "") : value?.kind === "StringValue" ? value.value : "";
+            };
+            publicRepository = isPublic(arg("owner"), arg("name"));
+          }
+          const requirement = fieldRequirement(coordinate);
+          if (requirement && !publicRepository && !meets(grant, requirement)) {
+            forbidden.push({ type: "FORBIDDEN", path: [...path], message: "Resource not accessible by integration", needs: `${coordinate} needs ${describeRequirement(requirement)}` });
+          }
+        },
+        leave() {
+          path.pop();
+        },
+      },
+    }),
+  );
+  return forbidden;
+}
+
+/**
+ * Runs one GraphQL request as GitHub would answer it: validation errors come back as
+ * `errors`, and so do fields an installation token's permissions do not cover.
+ */
+export async function executeGraphql(state: GitHubState, body: { query?: string; variables?: Record<string, unknown> }, viewer: Account | undefined, grant?: Grant) {
+  const source = String(body.query ?? "");
+  if (grant) {
+    const forbidden = forbiddenFields(source, grant, (owner, name) => state.repo(owner, name)?.private === false, body.variables ?? {});
+    if (forbidden.length > 0) return { data: null, errors: forbidden.map(({ needs: _needs, ...error }) => error), forbidden: forbidden.map((f) => f.needs) };
+  }
+  return graphql({ schema: githubSchema(), source, variableValues: body.variables ?? {}, rootValue: resolvers(state, viewer) });
 }

@@ -14,6 +14,7 @@ import { executeGraphql } from "./graphql.js";
 import { Scenario } from "./scenario.js";
 import { Shapes } from "./shapes.js";
 import { GitHubState, type Account } from "./state.js";
+import { describeRequirement, manifestRefusal, meets, readManifest, routeRequirement, type Grant, type Manifest } from "./permissions.js";
 import { WebhookDeliverer, type Workflow } from "./webhooks.js";
 
 /** The base path GitHub Enterprise Server uses, so Probot's GHE_HOST/GHE_PROTOCOL reach us. */
@@ -32,6 +33,8 @@ export interface RecordedRequest {
   rejectedByDescription?: string;
   /** Set when the emulator's own answer did not match the description (a defect of the emulator). */
   invalidResponse?: string;
+  /** Set when an installation token lacked the permission (GitHub's 403), naming what was needed. */
+  forbidden?: string;
 }
 
 export interface EmulatorOptions {
@@ -44,13 +47,16 @@ export interface EmulatorOptions {
   privateKey?: string;
   /** Events the app subscribes to; by default those of app.yml. */
   events?: string[];
+  /** What installation tokens hold; by default app.yml's `default_permissions`, as GitHub grants them. */
+  permissions?: Grant;
 }
 
-/** The events app.yml subscribes to, read the simple way (a YAML list under `default_events:`). */
+/** GitHub's answer to a token without the permission a route needs. */
+const NOT_ACCESSIBLE = { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest", status: "403" };
+
+/** The events app.yml subscribes to. */
 export function manifestEvents(): string[] {
-  const manifest = readFileSync(join(projectRoot(), "app.yml"), "utf8");
-  const block = /^default_events:\n((?:\s+(?:-.*|#.*)\n)+)/m.exec(manifest)?.[1] ?? "";
-  return [...block.matchAll(/^\s+-\s*(\S+)/gm)].map((m) => m[1]!);
+  return readManifest().default_events ?? [];
 }
 
 function verifyAppJwt(jwt: string, appId: number, privateKey: string | undefined): boolean {
@@ -72,7 +78,11 @@ export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 export async function startEmulator(options: EmulatorOptions) {
   const state = new GitHubState();
   const requests: RecordedRequest[] = [];
-  const tokens = new Map<string, Account>();
+  /** Token -> who it acts as, and for an installation token, the permissions it carries. */
+  const tokens = new Map<string, { account: Account; grant?: Grant }>();
+  const grant: Grant = options.permissions ?? readManifest().default_permissions ?? {};
+  /** Manifests submitted through the web flow, by the code GitHub hands back. */
+  const manifests = new Map<string, Manifest>();
   const bot = state.account(`${options.appSlug ?? "shipline"}[bot]`, "Bot");
   const shapes = new Shapes("", "");
   const deliverer = new WebhookDeliverer(
@@ -116,26 +126,75 @@ export async function startEmulator(options: EmulatorOptions) {
             return next();
           }
           if (credential) {
-            const account = tokens.get(credential);
-            if (!account) return res.status(401).json({ message: "Bad credentials" });
-            req.actor = account;
-            entry.actor = account.login;
+            const token = tokens.get(credential);
+            if (!token) return res.status(401).json({ message: "Bad credentials" });
+            req.actor = token.account;
+            req.grant = token.grant;
+            entry.actor = token.account.login;
+            if (token.grant && path !== "/graphql") {
+              const refusal = restRefusal(req.method, path, token.grant);
+              if (refusal) {
+                entry.forbidden = refusal;
+                return res.status(403).json(NOT_ACCESSIBLE);
+              }
+            }
           }
           next();
         });
         router.post(GRAPHQL_PATH, async (req: Request, res: Response) => {
-          const result = await executeGraphql(state, req.body ?? {}, req.actor);
+          const { forbidden, ...result } = (await executeGraphql(state, req.body ?? {}, req.actor, req.grant)) as { forbidden?: string[] };
+          const entry = requests.at(-1);
+          if (forbidden && entry?.path === "/graphql") entry.forbidden = forbidden.join("; ");
           res.status(200).json(result);
+        });
+        // The manifest flow's web step: GitHub's form refuses a manifest whose events its
+        // permissions do not allow, and otherwise hands back a code for the conversion.
+        const formParser = (createRequire(import.meta.url)("express") as { urlencoded: (options: { extended: boolean }) => unknown }).urlencoded({ extended: false });
+        router.post("/settings/apps/new", formParser, (req: Request, res: Response) => {
+          let manifest: Manifest;
+          try {
+            manifest = JSON.parse(String(req.body?.manifest ?? "")) as Manifest;
+          } catch {
+            return res.status(422).json({ message: "Invalid manifest: not JSON" });
+          }
+          const refusal = manifestRefusal(manifest);
+          if (refusal) return res.status(422).json({ message: refusal });
+          const code = randomBytes(10).toString("hex");
+          manifests.set(code, manifest);
+          const redirect = typeof manifest.redirect_url === "string" ? manifest.redirect_url : "";
+          res.status(302).set("location", `${redirect}?code=${code}`).end();
+        });
+        router.post(`${API_PATH}/app-manifests/:code/conversions`, (req: Request, res: Response) => {
+          const manifest = manifests.get(String(req.params?.code));
+          if (!manifest) return res.status(404).json({ message: "Not Found" });
+          manifests.delete(String(req.params?.code));
+          res.status(201).json({ id: options.appId, slug: options.appSlug ?? "shipline", name: manifest.name, pem: options.privateKey ?? "", webhook_secret: options.webhookSecret, client_id: "Iv1.emulator", client_secret: randomBytes(20).toString("hex"), permissions: manifest.default_permissions, events: manifest.default_events, html_url: `http://${host}/apps/${options.appSlug ?? "shipline"}` });
         });
         router.post(`${API_PATH}/app/installations/:id/access_tokens`, (req: Request, res: Response) => {
           if (!/^bearer /i.test(String(req.headers.authorization))) return res.status(401).json({ message: "A JSON web token is required" });
           const token = `ghs_${randomBytes(18).toString("hex")}`;
-          tokens.set(token, bot);
-          res.status(201).json({ token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { contents: "read", deployments: "write", checks: "write", metadata: "read" }, repository_selection: "all" });
+          tokens.set(token, { account: bot, grant });
+          res.status(201).json({ token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: grant, repository_selection: "all" });
         });
       },
     },
   });
+  /**
+   * Why GitHub would refuse an installation token this REST request, or null. Writes need the
+   * permission everywhere; reads only on private repositories (public data is readable by
+   * all). A route the table does not know is refused too, naming it, so that a new call
+   * cannot pass here without its permission being looked up.
+   */
+  function restRefusal(method: string, path: string, held: Grant): string | null {
+    if (path.startsWith("/app/") || path.startsWith("/app-manifests/")) return null;
+    const found = routeRequirement(method, path);
+    if (!found) return `no permission is known for ${method} ${path.split("?")[0]}: add it to test/emulator/route-permissions.ts from GitHub's docs`;
+    const [, owner, name] = /^\/repos\/([^/]+)\/([^/?]+)/.exec(path) ?? [];
+    const isPublicRead = method === "GET" && owner !== undefined && state.repo(owner, name!)?.private === false;
+    if (isPublicRead || meets(held, found.requirement)) return null;
+    return `${method} ${found.template} needs ${describeRequirement(found.requirement)}`;
+  }
+
   const listening = await (app.listen as (...args: unknown[]) => ReturnType<typeof app.listen>)(0, "127.0.0.1");
   const host = `127.0.0.1:${listening.port}`;
   shapes.baseUrl = `http://${host}${API_PATH}`;
@@ -144,7 +203,7 @@ export async function startEmulator(options: EmulatorOptions) {
   /** A token the way a workflow's GITHUB_TOKEN acts: as github-actions[bot]. */
   const workflowToken = (): string => {
     const token = `ghs_actions_${randomBytes(12).toString("hex")}`;
-    tokens.set(token, state.account("github-actions[bot]", "Bot"));
+    tokens.set(token, { account: state.account("github-actions[bot]", "Bot") });
     return token;
   };
 

@@ -30,7 +30,8 @@ export class Scenario {
   createRepo(fullName: string, options: { defaultBranch?: string; files?: FileChanges; private?: boolean } = {}): Repository {
     const [owner = "", name = ""] = fullName.split("/");
     const repo = this.state.createRepo(owner, name, options.defaultBranch ?? "main");
-    repo.private = options.private ?? false;
+    // Private by default, as most teams' repositories are: reads need the app's permissions there.
+    repo.private = options.private ?? true;
     const files = applyChanges(new Map(), { "README.md": `# ${name}\n`, ...options.files });
     const initial = this.state.commit(repo, [], "Initial commit", repo.owner, files);
     repo.refs.set(`refs/heads/${repo.default_branch}`, initial.sha);

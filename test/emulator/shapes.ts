@@ -73,15 +73,20 @@ export class Shapes {
   }
 
   repository(repo: Repository): Schemas["full-repository"] {
-    const base = this.mock("repos/get");
+    // The example is a fork (`parent`, `source`) of a template: ours are plain repositories.
+    const { parent: _parent, source: _source, template_repository: _template, ...base } = this.mock("repos/get");
     return {
       ...base,
+      fork: false,
       id: repo.id,
       node_id: Buffer.from(`Repository${repo.id}`).toString("base64"),
       name: repo.name,
       full_name: `${repo.owner.login}/${repo.name}`,
       owner: this.user(repo.owner),
       private: repo.private,
+      visibility: repo.private ? "private" : "public",
+      // Required by the description, missing from its example.
+      language: base.language ?? null,
       default_branch: repo.default_branch,
       url: this.api(repo),
       html_url: this.web(repo),

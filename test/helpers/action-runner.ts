@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { parse as parseYaml } from "yaml";
 import type { Emulator } from "../emulator/index.js";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -49,8 +50,9 @@ export async function runActionBundle(options: {
     INPUT_TOKEN: options.token,
     ...options.env,
   };
-  // The runner's rule: INPUT_ + the name upper-cased, spaces to underscores, dashes kept.
-  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
+  // The runner's rule: INPUT_ + the name upper-cased, spaces to underscores, dashes kept. It
+  // sets every input the action.yml declares with a default the step did not give.
+  for (const [name, value] of Object.entries({ ...manifestDefaults(options.entry, options.token), ...options.inputs })) env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
   const result = await promisify(execFile)(process.execPath, [join(root, options.entry)], { env, timeout: 60_000, cwd: options.cwd ?? root }).then(
     (r) => ({ code: 0, stdout: r.stdout }),
     (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
@@ -61,4 +63,20 @@ export async function runActionBundle(options: {
   const summary = readFileSync(files.summary, "utf8");
   rmSync(dir, { recursive: true, force: true });
   return { ...result, outputs, summary };
+}
+
+/**
+ * The defaults of the action.yml the entry belongs to (`actions/<name>/dist/index.js` ->
+ * `actions/<name>/action.yml`; the umbrella's is the root action.yml), as the runner
+ * evaluates them (`${{ github.token }}` is the job's token).
+ */
+function manifestDefaults(entry: string, token: string): Record<string, string> {
+  const name = /^actions\/([^/]+)\/dist\//.exec(entry)?.[1];
+  if (!name) return {};
+  const manifest = parseYaml(readFileSync(join(root, name === "umbrella" ? "action.yml" : `actions/${name}/action.yml`), "utf8")) as { inputs?: Record<string, { default?: string }> };
+  const defaults: Record<string, string> = {};
+  for (const [input, spec] of Object.entries(manifest.inputs ?? {})) {
+    if (spec.default !== undefined) defaults[input] = String(spec.default).replace("${{ github.token }}", token);
+  }
+  return defaults;
 }

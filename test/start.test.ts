@@ -1,0 +1,79 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { generateAppKey } from "./emulator/app-process.js";
+import { projectRoot } from "./emulator/root.js";
+import { healthCheckCommand } from "./helpers/dockerfile.js";
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `node dist/app.js` (what `npm start` runs) in a folder holding only `.env`, with no setting in its environment. */
+function startIn(dir: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  let output = "";
+  const child = spawn(process.execPath, [join(projectRoot(), "dist/app.js")], { cwd: dir, env: { PATH: process.env.PATH, NODE_ENV: "production", LOG_LEVEL: "info", LOG_FORMAT: "json" } });
+  children.push(child);
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output, exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))) };
+}
+
+/** A `.env` as `npm run setup` writes it: the PEM spans lines inside double quotes. */
+function dotEnv(settings: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "shipline-start-"));
+  writeFileSync(join(dir, ".env"), Object.entries(settings).map(([key, value]) => `${key}=${value.includes("\n") ? `"${value}"` : value}`).join("\n") + "\n");
+  return dir;
+}
+
+describe("npm start reads .env before it checks its settings", () => {
+  it("starts with only a .env (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET) and answers a signed ping", async () => {
+    const port = await freePort();
+    const dir = dotEnv({ APP_ID: "4242", PRIVATE_KEY: generateAppKey(), WEBHOOK_SECRET: "from-dotenv", PORT: String(port), HOST: "127.0.0.1" });
+    const app = startIn(dir);
+    const body = JSON.stringify({ zen: "Design for failure.", hook_id: 1, hook: { type: "App", events: ["push"] } });
+    const send = (secret: string) =>
+      fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "ping-1", "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}` },
+        body,
+      });
+    let answer: Response | undefined;
+    for (let i = 0; i < 200 && !answer; i++) {
+      if (app.child.exitCode !== null) throw new Error(`the app exited with ${app.child.exitCode}:\n${app.output()}`);
+      answer = await send("from-dotenv").catch(() => undefined);
+      if (!answer) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(answer?.status).toBe(200);
+    // The secret came from .env: a delivery signed with another one is refused.
+    expect((await send("another-secret")).status).toBe(400);
+    expect(app.output()).not.toContain("Shipline cannot start");
+    // The Dockerfile's HEALTHCHECK, run as Docker would: passes while the app listens.
+    const [command, ...args] = healthCheckCommand();
+    const health = spawn(command === "node" ? process.execPath : command!, args, { env: { PATH: process.env.PATH, PORT: String(port) } });
+    expect(await new Promise((resolve) => health.once("exit", resolve))).toBe(0);
+  });
+
+  it("still names a missing setting when .env lacks it", async () => {
+    const dir = dotEnv({ APP_ID: "4242", PRIVATE_KEY: generateAppKey() });
+    const app = startIn(dir);
+    expect(await app.exited).toBe(1);
+    expect(app.output()).toContain("Shipline cannot start");
+    expect(app.output()).toContain("✓ APP_ID");
+    expect(app.output()).toContain("✗ WEBHOOK_SECRET");
+  });
+});
