@@ -1,5 +1,6 @@
 import nock from "nock";
 import { afterEach, beforeAll, expect } from "vitest";
+import { takeUnmatched } from "./helpers/unmatched.js";
 
 // No test reaches the network: loopback only (the emulator, local HTTP services).
 beforeAll(() => {
@@ -7,10 +8,11 @@ beforeAll(() => {
   nock.enableNetConnect(/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/);
 });
 
-// A test that leaves an expected request unmade fails; so does one that made an unexpected one
-// (nock answers those with an error that the handler surfaces).
+// A test that leaves an expected request unmade fails; so does one that made an unexpected one.
 afterEach(() => {
   const pending = nock.pendingMocks();
+  const unexpected = takeUnmatched();
   nock.cleanAll();
   expect(pending, "requests the test expected but the code never made").toEqual([]);
+  expect(unexpected, "requests the code made that no mock answers").toEqual([]);
 });
