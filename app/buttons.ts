@@ -1,5 +1,5 @@
+import { gatewayFor } from "./github.js";
 import type { Context, Probot } from "probot";
-import { GitHubGateway } from "../shared/github/gateway.js";
 import { defaultBranchLoader } from "../shared/config/load.js";
 import { runCommand } from "../shared/commands/run.js";
 
@@ -13,7 +13,7 @@ export async function onButton(context: Context<"check_run.requested_action">): 
   if (sender.type === "Bot") return context.log.debug("button clicked by a bot: ignored");
 
   const repo = context.repo();
-  const github = new GitHubGateway(context.octokit, repo);
+  const github = await gatewayFor(context.octokit, repo);
   const result = await runCommand({
     github,
     source: {

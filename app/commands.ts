@@ -1,6 +1,6 @@
+import { gatewayFor } from "./github.js";
 import type { Context, Probot } from "probot";
 import { isCommand } from "../shared/commands/grammar.js";
-import { GitHubGateway } from "../shared/github/gateway.js";
 import { defaultBranchLoader } from "../shared/config/load.js";
 import { runCommand } from "../shared/commands/run.js";
 
@@ -15,7 +15,7 @@ export async function onComment(context: Context<"issue_comment.created">): Prom
   if (!isCommand(comment.body)) return;
 
   const repo = context.repo();
-  const github = new GitHubGateway(context.octokit, repo);
+  const github = await gatewayFor(context.octokit, repo);
   const result = await runCommand({
     github,
     source: { kind: "comment", text: comment.body, commentId: comment.id, pullNumber: issue.number, createdAt: comment.created_at },

@@ -1,7 +1,7 @@
+import { gatewayFor } from "./github.js";
 import type { Context, Probot } from "probot";
 import { FACTS_QUERY, parseFacts } from "../shared/github/facts.js";
 import { followDeployment } from "../shared/deployments/follow-up.js";
-import { GitHubGateway } from "../shared/github/gateway.js";
 import { configFromFacts, defaultBranchLoader } from "../shared/config/load.js";
 import { shiplineOf } from "../shared/github/payload.js";
 
@@ -19,7 +19,7 @@ export async function onDeploymentStatus(context: Context<"deployment_status.cre
   if (!FINAL.has(status.state)) return context.log.debug({ state: status.state }, "not a final status: ignored");
 
   const repo = context.repo();
-  const github = new GitHubGateway(context.octokit, repo);
+  const github = await gatewayFor(context.octokit, repo);
   const pr = typeof shipline.pr === "number" ? shipline.pr : null;
   const facts = parseFacts(await github.facts(FACTS_QUERY, pr));
   const loaded = await configFromFacts(facts, defaultBranchLoader(context.octokit, repo, facts.defaultBranch));

@@ -1,6 +1,6 @@
+import { gatewayFor } from "./github.js";
 import type { Context, Probot } from "probot";
 import { deployMergedCommit } from "../shared/deployments/merge.js";
-import { GitHubGateway } from "../shared/github/gateway.js";
 import { loadConfig } from "../shared/config/load.js";
 import { mergeTarget } from "../shared/pipeline/merge-target.js";
 import { configProblemsCheckRun } from "../shared/render/check-runs.js";
@@ -14,7 +14,7 @@ export async function onPush(context: Context<"push">): Promise<void> {
   }
   const { target } = decided;
   const repo = context.repo();
-  const github = new GitHubGateway(context.octokit, repo);
+  const github = await gatewayFor(context.octokit, repo);
   const config = await loadConfig(context.octokit, repo, target.sha);
   if (!config.ok) {
     await github.createCheckRun(configProblemsCheckRun(target.sha, config.problems, config.source));

@@ -1,3 +1,4 @@
+import { gatewayFor } from "./github.js";
 import type { Context, Probot } from "probot";
 import { z } from "zod";
 import { FACTS_QUERY, parseFacts } from "../shared/github/facts.js";
@@ -51,7 +52,7 @@ async function evaluate(app: Probot, context: Installation, github: GitHubGatewa
       try {
         // The installation's token through Probot, which renews it: the first event's may have expired.
         const octokit = (await app.auth(installationId)) as Context["octokit"];
-        await evaluate(app, { ...context, octokit }, new GitHubGateway(octokit, repo), asked);
+        await evaluate(app, { ...context, octokit }, await gatewayFor(octokit, repo), asked);
       } catch (error) {
         context.log.warn({ err: error, runId: request.runId }, "deciding again after the soak failed; the next check on that commit decides");
       }
@@ -70,7 +71,7 @@ export async function onProtectionRule(app: Probot, context: Context<"deployment
   if (!parsed.success) return context.log.warn({ issues: parsed.error.issues }, "deployment_protection_rule without the fields Shipline needs: ignored");
   const { environment, deployment_callback_url: url, deployment } = parsed.data;
   const shipline = shiplineOf(deployment.payload);
-  const github = new GitHubGateway(context.octokit, context.repo());
+  const github = await gatewayFor(context.octokit, context.repo());
   await evaluate(app, installationOf(context), github, {
     environment,
     sha: deployment.sha,
@@ -86,7 +87,7 @@ export async function onProtectionRule(app: Probot, context: Context<"deployment
  * through the API.
  */
 async function decideAgainFor(app: Probot, context: Context, sha: string): Promise<void> {
-  const github = new GitHubGateway(context.octokit, context.repo());
+  const github = await gatewayFor(context.octokit, context.repo());
   for (const waiting of await github.waitingRuns(sha)) {
     for (const environment of await github.pendingEnvironments(waiting.id)) {
       await evaluate(app, installationOf(context), github, { environment, sha, payload: null, fallbackActor: context.payload.sender?.login ?? "unknown", runId: waiting.id });

@@ -43,7 +43,7 @@ describe("following deployments (app/lifecycle.ts)", () => {
     const checkRun = o.checkRun === undefined ? 31 : o.checkRun;
     github()
       .get(`${REPO}/commits/${SHA}/check-runs`)
-      .query({ check_name: "Shipline", filter: "latest" })
+      .query({ check_name: "Shipline", filter: "latest", app_id: 123 })
       .reply(200, { total_count: checkRun ? 1 : 0, check_runs: checkRun ? [{ id: checkRun - 1, name: "Shipline" }, { id: checkRun, name: "Shipline" }] : [] });
     if (checkRun) github().patch(`${REPO}/check-runs/${checkRun}`).reply(200, { id: checkRun });
     else github().post(`${REPO}/check-runs`).reply(201, { id: 77 });

@@ -141,7 +141,7 @@ describe("push -> deployment (app/merge.ts)", () => {
       .reply(200, { data: factsData({ deployments: [deploymentNode({ id: 42, sha: SHA, environment: "staging", shipline: { trigger: "push", actor: "Codertocat", pr: null, stage: 0 } })] }) });
     github()
       .get(`${REPO}/commits/${SHA}/check-runs`)
-      .query({ check_name: "Shipline", filter: "latest" })
+      .query({ check_name: "Shipline", filter: "latest", app_id: 123 })
       .reply(200, { total_count: 1, check_runs: [{ id: 7, name: "Shipline" }] });
     await testProbot().receive({ id: "push-1", name: "push", payload: pushToDefaultBranch() as any });
     // Reads only: the token, config, the facts query (a GraphQL POST) and the check-run look-up.

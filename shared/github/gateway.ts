@@ -81,6 +81,8 @@ export class GitHubGateway {
   constructor(
     private readonly octokit: Requester,
     readonly repo: RepoRef,
+    /** The GitHub App this gateway acts as: its own check runs are the only ones it may edit. */
+    private readonly options: { appId?: number } = {},
   ) {}
 
   private async call<T>(route: string, params: Record<string, unknown> = {}): Promise<T> {
@@ -154,6 +156,8 @@ export class GitHubGateway {
       ref: sha,
       check_name: checkName,
       filter: "latest",
+      // Another app, or a workflow job, may have a check run of the same name: only ours count.
+      ...(this.options.appId ? { app_id: this.options.appId } : {}),
     });
     return data.check_runs;
   }

@@ -142,11 +142,18 @@ describe("PR commands and buttons against the emulator", () => {
     expect((last.payload as any).shipline.replaces).toBe(merge.sha);
   }, 60_000);
 
-  it("never answers its own comments (no loop)", () => {
+  it("never answers its own comments (no loop), delivered as GitHub sends them: on a pull request", () => {
     const fromApp = emulator.deliveries.filter((d) => d.event === "issue_comment" && (d.payload as any).sender.login === "shipline[bot]");
     expect(fromApp.length).toBeGreaterThan(0);
-    expect(fromApp.every((d) => d.status === 200)).toBe(true);
+    // GitHub marks a comment on a pull request with `issue.pull_request`: only the bot check stops these.
+    expect(fromApp.every((d) => d.status === 200 && (d.payload as any).issue.pull_request?.url)).toBe(true);
     // Every comment by the app is the one Shipline comment, edited in place.
     expect(shiplineComment()).toHaveLength(1);
+  });
+
+  it("ignores a command written by its own bot account: no reaction, no request", async () => {
+    const before = deployments().length;
+    expect(await comment("shipline[bot]", "/deploy staging")).toEqual([]);
+    expect(deployments()).toHaveLength(before);
   });
 });

@@ -22,12 +22,22 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
   let app: RunningApp;
   /** Which SHAs the deploy workflow fails, per environment. */
   const failing = new Set<string>();
+  /** SHAs whose deploy workflow has a job named "Shipline" too (its check run is GitHub Actions'). */
+  const namesakes = new Set<string>();
 
   beforeAll(async () => {
     ({ emulator, app } = await startLoop({ webhookSecret: "loop-secret", appId: 4545 }));
     emulator.onWorkflowEvent("deployment", async (payload) => {
       const { id, sha, environment } = payload.deployment;
       const state = failing.has(`${environment}:${sha}`) ? "failure" : "success";
+      if (namesakes.has(sha)) {
+        const response = await fetch(`${emulator.apiUrl}/repos/${payload.repository.full_name}/check-runs`, {
+          method: "POST",
+          headers: { authorization: `token ${emulator.workflowToken()}`, "content-type": "application/json" },
+          body: JSON.stringify({ name: "Shipline", head_sha: sha, status: "completed", conclusion: "neutral", output: { title: "a job of the same name", summary: "not Shipline's" } }),
+        });
+        expect(response.status).toBe(201);
+      }
       for (const s of ["in_progress", state]) {
         await emulator.reportDeploymentStatus(payload.repository.full_name, id, { state: s, log_url: `https://ci.example/${id}` });
       }
@@ -104,6 +114,21 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
     expect(checkRunOf(second)).toMatchObject({ conclusion: "failure", output: { title: `Deployment of ${second.slice(0, 7)} to production failed` } });
     expect(checkRunOf(second).output.summary).toContain(`Rolling back automatically to \`${first.slice(0, 7)}\` (deployment ${rollback.id}).`);
   });
+
+  it("reports on its own check run, not on a newer one of the same name made by a workflow job", async () => {
+    const repo = "acme/namesake";
+    emulator.scenario.createRepo(repo, { files: { ".github/shipline.yml": "stages:\n  - environment: staging\n    auto: true\n    checks: none\n" } });
+    const pr = emulator.scenario.openPullRequest(repo, { branch: "namesake", title: "fix: a job named Shipline", author: "alice" });
+    namesakes.add(emulator.scenario.mergePullRequest(repo, pr.number, { by: "bob", method: "squash" }).sha);
+    await emulator.settled();
+    const sha = [...namesakes].at(-1)!;
+    const runs = [...emulator.scenario.repo(repo).checkRuns.values()].filter((r) => r.head_sha === sha && r.name === "Shipline");
+    expect(runs.map((r) => [r.app.login, r.conclusion])).toEqual([
+      ["shipline[bot]", "success"],
+      ["github-actions[bot]", "neutral"],
+    ]);
+    expect(runs[1]!.output.summary).toBe("not Shipline's");
+  }, 30_000);
 
   it("holds a promotion while the previous stage soaks, and lets it through when the soak ends, with no event to say so", async () => {
     const repo = "acme/soaking";

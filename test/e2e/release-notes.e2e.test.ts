@@ -31,9 +31,11 @@ describe("release notes from what shipped, against the emulator", () => {
     expect(await emulator.reportDeploymentStatus(repository, d.id, { state })).toBe(201);
     return d.id;
   };
+  /** Writes the notes; `requests` is counted where GitHub would count them: in the emulator's log. */
   const write = (repository: string, sha: string, extra: Partial<WriteNotesInput> = {}) => {
     const github = gateway(repository);
-    return writeReleaseNotes({ github, repository, serverUrl: "https://github.com", environment: "production", sha, from: null, deploymentId: null, maxCommits: 5000, settings: SETTINGS, publish: "release", dryRun: false, today: "2026-11-24", ...extra }).then((notes) => ({ notes, requests: github.requests }));
+    const before = emulator.requests.length;
+    return writeReleaseNotes({ github, repository, serverUrl: "https://github.com", environment: "production", sha, from: null, deploymentId: null, maxCommits: 5000, settings: SETTINGS, publish: "release", dryRun: false, today: "2026-11-24", ...extra }).then((notes) => ({ notes, requests: emulator.requests.slice(before).length }));
   };
   /** Versions of repositories without semver tags: the deployed commit's date and short SHA. */
   const dated = (repository: string, sha: string) => `${emulator.state.repo(...(repository.split("/") as [string, string]))!.commits.get(sha)!.date.slice(0, 10)}-${sha.slice(0, 7)}`;
@@ -69,21 +71,41 @@ describe("release notes from what shipped, against the emulator", () => {
     await deployed(repo, start, "success");
     emulator.scenario.generateHistory(repo, { commits: 250, pulls: 50, authors: ["alice"] });
     const head = emulator.scenario.head(repo);
-    const octokit = new Octokit({ auth: token, baseUrl: emulator.apiUrl });
-    // A GitHub that refuses the batched query, as a GraphQL error (what octokit throws for `errors`).
-    const strict = {
-      request: octokit.request.bind(octokit),
-      graphql: (async (query: string, variables?: Record<string, unknown>) => {
-        if ((query.match(/: history\(/g) ?? []).length > 1) throw Object.assign(new Error("Argument 'after' has an invalid cursor"), { errors: [{ message: "invalid cursor" }] });
-        return octokit.graphql(query, variables);
-      }) as typeof octokit.graphql,
-    };
-    const github = new GitHubGateway(strict, { owner: "acme", repo: "cursors" });
-    const notes = await writeReleaseNotes({ github, repository: repo, serverUrl: "https://github.com", environment: "production", sha: head, from: null, deploymentId: null, maxCommits: 5000, settings: SETTINGS, publish: "none", dryRun: false, today: "2026-11-24" });
-    expect(notes.range.commits).toHaveLength(250);
-    expect(notes.range.from).toBe(start);
-    // The range, the refused batch, three pages one by one, the newcomers.
-    expect(github.requests).toBe(6);
+    // A GitHub that takes back only the cursors it handed out: the batched query is refused.
+    emulator.state.strictCursors = true;
+    try {
+      const { notes, requests } = await write(repo, head, { publish: "none" });
+      expect(notes.range.commits).toHaveLength(250);
+      expect(notes.range.from).toBe(start);
+      // The range, the first page, the refused batch, two pages one by one, the newcomers.
+      expect(requests).toBe(6);
+      const refused = emulator.requests.findIndex((r) => r.rejectedByDescription?.includes("Argument 'after' on Field 'history' has an invalid value"));
+      expect(refused).toBeGreaterThanOrEqual(0);
+      // GitHub's refusal is the point here, not a defect of the app.
+      emulator.requests.splice(refused, 1);
+    } finally {
+      emulator.state.strictCursors = false;
+    }
+  });
+
+  it("answers pages of at most 100, with cursors and hasNextPage, as GitHub does", async () => {
+    const repo = "acme/pages";
+    emulator.scenario.createRepo(repo);
+    emulator.scenario.generateHistory(repo, { commits: 150, pulls: 0, authors: ["alice"] });
+    const github = gateway(repo);
+    const history = /* GraphQL */ `query($owner: String!, $repo: String!, $first: Int!, $after: String) {
+      repository(owner: $owner, name: $repo) { defaultBranchRef { target { ... on Commit { history(first: $first, after: $after) { nodes { oid } pageInfo { hasNextPage endCursor } } } } } }
+    }`;
+    const page = async (after: string | null, first = 100) => (await github.graphql<any>(history, { first, after })).repository.defaultBranchRef.target.history;
+    const before = emulator.requests.length;
+    await expect(page(null, 101)).rejects.toThrow("Requesting 101 records on the `history` connection exceeds the `first` limit of 100 records.");
+    const first = await page(null);
+    expect([first.nodes.length, first.pageInfo.hasNextPage]).toEqual([100, true]);
+    const second = await page(first.pageInfo.endCursor);
+    expect([second.nodes.length, second.pageInfo.hasNextPage]).toEqual([51, false]);
+    expect(new Set([...first.nodes, ...second.nodes].map((n: { oid: string }) => n.oid)).size).toBe(151);
+    // The refused request is GitHub's answer here, not a defect of the app.
+    emulator.requests.splice(before, 1);
   });
 
   describe("the range", () => {

@@ -1,6 +1,6 @@
 import type { Shapes } from "./shapes.js";
 import type { Grant } from "./permissions.js";
-import type { Account, GitHubState, Repository } from "./state.js";
+import type { Account, GitHubState, PullRequest, Repository } from "./state.js";
 
 /** The parts of Express's request and response the emulator uses (express ships no types). */
 export interface Request {
@@ -41,6 +41,8 @@ export interface EmulatorContext {
   state: GitHubState;
   shapes: Shapes;
   notify: Notify;
+  /** The `issue` of an `issue_comment` on a pull request, as GitHub sends it (with `pull_request`). */
+  issueOf: (repo: Repository, pr: PullRequest) => Record<string, unknown>;
 }
 
 export function notFound(res: Response): void {

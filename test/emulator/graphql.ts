@@ -19,15 +19,43 @@ function githubSchema(): GraphQLSchema {
 
 type Args = Record<string, any>;
 
-function connection<T>(items: T[], args: Args = {}) {
-  let nodes = items;
-  if (typeof args.first === "number") nodes = nodes.slice(0, args.first);
-  if (typeof args.last === "number") nodes = nodes.slice(Math.max(0, nodes.length - args.last));
+/** GitHub's page limit: `first` and `last` take 1 to 100 records. */
+const PAGE_LIMIT = 100;
+
+function checkPageSize(args: Args, field: string): void {
+  for (const key of ["first", "last"] as const) {
+    const n = args[key];
+    if (typeof n !== "number") continue;
+    if (n > PAGE_LIMIT) throw new Error(`Requesting ${n} records on the \`${field}\` connection exceeds the \`${key}\` limit of ${PAGE_LIMIT} records.`);
+    if (n < 0) throw new Error(`\`${key}\` on the \`${field}\` connection cannot be less than zero.`);
+  }
+}
+
+/** An opaque cursor, as GitHub's are (base64); only the emulator reads what is inside. */
+const cursorOf = (index: number) => Buffer.from(`cursor:v2:${index}`).toString("base64");
+
+function indexOf(cursor: unknown, field: string): number {
+  const index = typeof cursor === "string" ? /^cursor:v2:(\d+)$/.exec(Buffer.from(cursor, "base64").toString())?.[1] : undefined;
+  if (index === undefined) throw new Error(`Argument 'after' on Field '${field}' has an invalid value (${JSON.stringify(cursor)}).`);
+  return Number(index);
+}
+
+/**
+ * A connection as GitHub pages it: `first`/`last` up to 100, `after`/`before` cursors, and
+ * `pageInfo` that says whether more pages exist.
+ */
+function connection<T>(items: T[], args: Args = {}, field = "connection") {
+  checkPageSize(args, field);
+  let start = args.after != null ? indexOf(args.after, field) + 1 : 0;
+  let end = args.before != null ? indexOf(args.before, field) : items.length;
+  if (typeof args.first === "number") end = Math.min(end, start + args.first);
+  if (typeof args.last === "number") start = Math.max(start, end - args.last);
+  const nodes = items.slice(start, end);
   return {
     nodes,
-    edges: nodes.map((node, i) => ({ node, cursor: String(i) })),
+    edges: nodes.map((node, i) => ({ node, cursor: cursorOf(start + i) })),
     totalCount: items.length,
-    pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+    pageInfo: { hasNextPage: end < items.length, hasPreviousPage: start > 0, startCursor: nodes.length ? cursorOf(start) : null, endCursor: nodes.length ? cursorOf(end - 1) : null },
   };
 }
 
@@ -59,7 +87,7 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
     author: { name: c.author.login, email: `${c.author.login}@users.noreply.example`, user: actor(c.author) },
     statusCheckRollup: () => rollup(repo, c.sha),
     history: (args: Args) => history(repo, c, args),
-    associatedPullRequests: (args: Args) => connection((pullsOfCommit(repo).get(c.sha) ?? []).map((pr) => pull(repo, pr)), args),
+    associatedPullRequests: (args: Args) => connection((pullsOfCommit(repo).get(c.sha) ?? []).map((pr) => pull(repo, pr)), args, "associatedPullRequests"),
   });
 
   /**
@@ -67,12 +95,26 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
    * `after` a cursor starts at the next index.
    */
   const history = (repo: Repository, c: Commit, args: Args) => {
+    checkPageSize(args, "history");
     const all = state.history(repo, c.sha);
-    const after = typeof args.after === "string" ? /^([0-9a-f]{40}) (\d+)$/.exec(Buffer.from(args.after, "base64").toString()) : null;
-    const start = after ? Number(after[2]) + 1 : 0;
-    const first = typeof args.first === "number" ? args.first : 100;
+    let start = 0;
+    if (args.after != null) {
+      const cursor = typeof args.after === "string" ? Buffer.from(args.after, "base64").toString() : "";
+      const at = /^([0-9a-f]{40}) (\d+)$/.exec(cursor);
+      // GitHub's history cursors name the commit whose history it is and an index in it; the
+      // strict mode also refuses cursors it never handed out (computed in advance).
+      if (!at || at[1] !== c.sha || Number(at[2]) >= all.length || (state.strictCursors && !state.handedOutCursors.has(args.after))) {
+        throw new Error(`Argument 'after' on Field 'history' has an invalid value (${JSON.stringify(args.after)}).`);
+      }
+      start = Number(at[2]) + 1;
+    }
+    const first = typeof args.first === "number" ? args.first : PAGE_LIMIT;
     const nodes = all.slice(start, start + first);
-    const cursor = (i: number) => Buffer.from(`${c.sha} ${start + i}`).toString("base64");
+    const cursor = (i: number) => {
+      const value = Buffer.from(`${c.sha} ${start + i}`).toString("base64");
+      state.handedOutCursors.add(value);
+      return value;
+    };
     return {
       nodes: nodes.map((n) => commit(repo, n)),
       edges: nodes.map((n, i) => ({ node: commit(repo, n), cursor: cursor(i) })),
@@ -114,17 +156,17 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
 
   /** `search(type: ISSUE)` for the qualifiers Shipline uses: repo, is:pr, is:merged, author, merged:<date. */
   const search = ({ query, type, ...args }: Args) => {
-    if (type !== "ISSUE") return connection([], args);
+    if (type !== "ISSUE") return connection([], args, "search");
     const words = String(query).split(/\s+/);
     const value = (key: string) => words.find((w) => w.startsWith(`${key}:`))?.slice(key.length + 1);
     const [owner = "", name = ""] = (value("repo") ?? "").split("/");
     const repo = state.repo(owner, name);
-    if (!repo) return { ...connection([], args), issueCount: 0 };
+    if (!repo) return { ...connection([], args, "search"), issueCount: 0 };
     const author = value("author");
     const merged = /^(<=?)(.+)$/.exec(value("merged") ?? "");
     const inWindow = (at: string | null) => !merged || (at !== null && (merged[1] === "<=" ? at <= merged[2]! : at < merged[2]!));
     const found = [...repo.pulls.values()].filter((pr) => (!words.includes("is:merged") || pr.merged) && (!author || pr.user.login === author) && inWindow(pr.merged_at));
-    return { ...connection(found.map((pr) => ({ __typename: "PullRequest", ...pull(repo, pr) })), args), issueCount: found.length };
+    return { ...connection(found.map((pr) => ({ __typename: "PullRequest", ...pull(repo, pr) })), args, "search"), issueCount: found.length };
   };
 
   const deployment = (d: Deployment) => {
@@ -139,7 +181,7 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
       creator: actor(d.creator),
       latestStatus: d.statuses[0] ? status(d.statuses[0]) : null,
       state: (d.statuses[0]?.state ?? "pending").toUpperCase(),
-      statuses: (args: Args) => connection([...d.statuses].reverse().map(status), args),
+      statuses: (args: Args) => connection([...d.statuses].reverse().map(status), args, "statuses"),
     };
   };
 
@@ -150,7 +192,7 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
     body: pr.body,
     mergedAt: pr.merged_at,
     authorAssociation: () => association(repo, pr),
-    labels: (args: Args) => connection(pr.labels.map((label) => ({ name: label })), args),
+    labels: (args: Args) => connection(pr.labels.map((label) => ({ name: label })), args, "labels"),
     state: pr.merged ? "MERGED" : pr.state.toUpperCase(),
     merged: pr.merged,
     isCrossRepository: pr.fork,
@@ -159,11 +201,11 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
     mergeCommit: pr.merge_commit_sha ? commit(repo, repo.commits.get(pr.merge_commit_sha)!) : null,
     author: actor(pr.user),
     reviewDecision: pr.reviewDecision,
-    reviews: (args: Args) => connection(!args.states || args.states.includes("APPROVED") ? pr.approvals : [], args),
+    reviews: (args: Args) => connection(!args.states || args.states.includes("APPROVED") ? pr.approvals : [], args, "reviews"),
     commits: (args: Args) => {
       const base = new Set(state.history(repo, pr.base.sha).map((c) => c.sha));
       const commits = state.history(repo, pr.head.sha).filter((c) => !base.has(c.sha)).reverse();
-      return connection(commits.map((c) => ({ commit: commit(repo, c) })), args);
+      return connection(commits.map((c) => ({ commit: commit(repo, c) })), args, "commits");
     },
     comments: (args: Args) =>
       connection(
@@ -172,6 +214,7 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
           .sort((a, b) => a.id - b.id)
           .map((c) => ({ databaseId: c.id, body: c.body, author: actor(c.user), createdAt: c.created_at, viewerDidAuthor: c.user.login === viewer?.login })),
         args,
+        "comments",
       ),
   });
 
@@ -185,7 +228,7 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
       name: repo.name,
       defaultBranchRef: () => ref(`refs/heads/${repo.default_branch}`, "refs/heads/"),
       ref: ({ qualifiedName }: Args) => ref(qualifiedName.startsWith("refs/") ? qualifiedName : `refs/heads/${qualifiedName}`),
-      refs: ({ refPrefix, ...args }: Args) => connection([...repo.refs.keys()].filter((n) => n.startsWith(refPrefix)).sort().map((n) => ref(n, refPrefix)), args),
+      refs: ({ refPrefix, ...args }: Args) => connection([...repo.refs.keys()].filter((n) => n.startsWith(refPrefix)).sort().map((n) => ref(n, refPrefix)), args, "refs"),
       object: ({ expression, oid }: Args) => {
         if (oid) return repo.commits.has(oid) ? commit(repo, repo.commits.get(oid)!) : null;
         const [rev = "", path] = String(expression).split(":");
@@ -197,7 +240,7 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
       },
       deployments: ({ environments, orderBy, ...args }: Args) => {
         const all = [...repo.deployments.values()].filter((d) => !environments || environments.includes(d.environment)).sort((a, b) => a.id - b.id);
-        return connection((orderBy?.direction === "DESC" ? all.reverse() : all).map(deployment), args);
+        return connection((orderBy?.direction === "DESC" ? all.reverse() : all).map(deployment), args, "deployments");
       },
       pullRequest: ({ number }: Args) => {
         const pr = repo.pulls.get(number);

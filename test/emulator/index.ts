@@ -51,6 +51,9 @@ export interface EmulatorOptions {
   permissions?: Grant;
 }
 
+/** The id of GitHub Actions' app, as GitHub reports it for check runs made with GITHUB_TOKEN. */
+export const GITHUB_ACTIONS_APP_ID = 15368;
+
 /** GitHub's answer to a token without the permission a route needs. */
 const NOT_ACCESSIBLE = { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest", status: "403" };
 
@@ -84,12 +87,15 @@ export async function startEmulator(options: EmulatorOptions) {
   /** Manifests submitted through the web flow, by the code GitHub hands back. */
   const manifests = new Map<string, Manifest>();
   const bot = state.account(`${options.appSlug ?? "shipline"}[bot]`, "Bot");
+  bot.appId = options.appId;
+  // GitHub Actions' own app: what a workflow's GITHUB_TOKEN acts as.
+  state.account("github-actions[bot]", "Bot").appId = GITHUB_ACTIONS_APP_ID;
   const shapes = new Shapes("", "");
   const deliverer = new WebhookDeliverer(
     { url: options.webhookUrl, secret: options.webhookSecret, appId: options.appId, installationId: 1, events: new Set(options.events ?? manifestEvents()) },
     shapes,
   );
-  const ctx: EmulatorContext = { state, shapes, notify: (event, repo, fields, sender) => deliverer.send(event, repo, fields, sender) };
+  const ctx: EmulatorContext = { state, shapes, notify: (event, repo, fields, sender) => deliverer.send(event, repo, fields, sender), issueOf: (repo, pr) => deliverer.issueOf(repo, pr) };
 
   const handlers: Record<string, Handler> = { ...gitHandlers(ctx), ...deploymentHandlers(ctx), ...checkHandlers(ctx), ...issueHandlers(ctx), ...actionsHandlers(ctx, deliverer) };
 

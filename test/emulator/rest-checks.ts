@@ -64,6 +64,12 @@ export function checkHandlers(ctx: EmulatorContext): Record<string, Handler> {
       const run = repo?.checkRuns.get(Number(c.request.params.check_run_id));
       if (!repo) return;
       if (!run) return notFound(res);
+      // Only the app that made a check run may change it (GitHub's 403 names the caller's app).
+      const caller = actorOf(ctx, req);
+      if (caller.login !== run.app.login) {
+        res.status(403).json({ message: `Invalid app_id \`${caller.appId ?? caller.id}\` - check run can only be modified by the GitHub App that created it.`, documentation_url: "https://docs.github.com/rest/checks/runs#update-a-check-run", status: "403" });
+        return;
+      }
       const body = c.request.requestBody;
       const wasCompleted = run.status === "completed";
       if (body.name) run.name = body.name;
@@ -130,7 +136,9 @@ export function checkHandlers(ctx: EmulatorContext): Record<string, Handler> {
       const commit = state.resolve(repo, c.request.params.ref ?? "");
       if (!commit) return notFound(res);
       const q = c.request.query;
-      let runs = [...repo.checkRuns.values()].filter((r) => r.head_sha === commit.sha && (!q.check_name || r.name === q.check_name) && (!q.status || r.status === q.status));
+      let runs = [...repo.checkRuns.values()].filter(
+        (r) => r.head_sha === commit.sha && (!q.check_name || r.name === q.check_name) && (!q.status || r.status === q.status) && (!q.app_id || r.app.appId === Number(q.app_id)),
+      );
       // filter=latest (the default): only the most recent run of each name.
       if (q.filter !== "all") runs = runs.filter((r) => !runs.some((o) => o.name === r.name && o.id > r.id));
       runs.sort((a, b) => b.id - a.id);

@@ -59,7 +59,7 @@ export function issueHandlers(ctx: EmulatorContext): Record<string, Handler> {
       const now = state.timestamp();
       const comment: IssueComment = { id: state.id(), issue_number: number, user: actorOf(ctx, req), body: c.request.requestBody.body, created_at: now, updated_at: now, reactions: [] };
       repo.comments.set(comment.id, comment);
-      notify("issue_comment.created", repo, { issue: { number }, comment: shapes.comment(repo, comment) }, comment.user);
+      notify("issue_comment.created", repo, { issue: ctx.issueOf(repo, repo.pulls.get(number)!), comment: shapes.comment(repo, comment) }, comment.user);
       return { status: 201, json: shapes.comment(repo, comment) };
     },
 
@@ -71,7 +71,7 @@ export function issueHandlers(ctx: EmulatorContext): Record<string, Handler> {
       const from = comment.body;
       comment.body = c.request.requestBody.body;
       comment.updated_at = state.timestamp();
-      notify("issue_comment.edited", repo, { issue: { number: comment.issue_number }, comment: shapes.comment(repo, comment), changes: { body: { from } } }, actorOf(ctx, req));
+      notify("issue_comment.edited", repo, { issue: ctx.issueOf(repo, repo.pulls.get(comment.issue_number)!), comment: shapes.comment(repo, comment), changes: { body: { from } } }, actorOf(ctx, req));
       return { status: 200, json: shapes.comment(repo, comment) };
     },
 

@@ -153,7 +153,7 @@ export class Shapes {
       started_at: run.started_at,
       completed_at: run.completed_at,
       output: { ...base.output, ...run.output, annotations_count: run.annotations.length, annotations_url: this.api(repo, `/check-runs/${run.id}/annotations`) },
-      app: { ...base.app, slug: run.app.login.replace(/\[bot\]$/, ""), name: run.app.login },
+      app: { ...base.app, ...(run.app.appId ? { id: run.app.appId } : {}), slug: run.app.login.replace(/\[bot\]$/, ""), name: run.app.login },
       url: this.api(repo, `/check-runs/${run.id}`),
       html_url: this.web(repo, `/runs/${run.id}`),
       pull_requests: [],

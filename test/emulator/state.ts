@@ -7,6 +7,8 @@ export interface Account {
   login: string;
   id: number;
   type: "User" | "Bot" | "Organization";
+  /** For an app's bot: the GitHub App's id (check runs belong to the app that made them). */
+  appId?: number;
 }
 
 export interface Commit {
@@ -157,6 +159,10 @@ export class GitHubState {
    * "newer than" is always well defined.
    */
   now = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+  /** History cursors given out in answers; with `strictCursors`, the only ones accepted back. */
+  readonly handedOutCursors = new Set<string>();
+  /** A GitHub that takes back only the history cursors it handed out (none computed in advance). */
+  strictCursors = false;
 
   id(): number {
     return this.nextId++;
