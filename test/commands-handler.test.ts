@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { examplesOf, withInstallation } from "./helpers/examples.js";
 import { deploymentNode, factsData, type FactsOptions } from "./helpers/facts.js";
 import { github, mockInstallationToken, resetRequests, testProbot, type SeenRequest } from "./helpers/probot.js";
@@ -153,12 +153,22 @@ describe("PR comment commands (app/commands.ts)", () => {
     expect(seen.some((r) => route(r) === `POST ${REPO}/issues/1/comments`)).toBe(false);
   });
 
-  it("creates nothing new when the same command comment is delivered again", async () => {
-    start({ facts: { deployments: [deploymentNode({ id: 903, sha: HEAD, environment: "staging", state: "QUEUED", shipline: { source: `comment:${COMMENT_ID}` } })] } });
-    // The deploy in progress is this very command's: no refusal, no second deployment.
-    answers();
-    await receive(commentOnPullRequest("/deploy staging"));
+  it("finishes, without refusing or duplicating, a command delivered again a minute after its deployment was made", async () => {
+    // A realistic redelivery: the deployment this command made a minute ago is still queued.
+    vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-11-23T08:01:00Z") });
+    try {
+      start({ facts: { deployments: [deploymentNode({ id: 903, sha: HEAD, environment: "staging", state: "QUEUED", createdAt: "2026-11-23T08:00:00Z", shipline: { source: `comment:${COMMENT_ID}` } })] } });
+      answers();
+      await receive(commentOnPullRequest("/deploy staging", { created_at: "2026-11-23T07:59:58Z" }));
+    } finally {
+      vi.useRealTimers();
+    }
     expect(seen.some((r) => route(r) === `POST ${REPO}/deployments`)).toBe(false);
+    const comment = seen.find((r) => route(r) === `POST ${REPO}/issues/1/comments`)!.body as { body: string };
+    expect(comment.body).toContain("🚀 (`deploy`) Codertocat:");
+    expect(comment.body).toContain("Deployment 903 was created.");
+    expect(comment.body).not.toContain("Refused");
+    expect(seen.find((r) => route(r) === `POST ${REPO}/check-runs`)!.body).toMatchObject({ head_sha: HEAD, external_id: "deployment:903" });
   });
 
   it("deploys a merged PR's merge commit, not its head", async () => {

@@ -70,10 +70,14 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
   const role = await github.collaboratorRole(actor);
   const who: Actor = { login: actor, role: (PERMISSIONS as readonly string[]).includes(role) ? (role as Permission) : "none" };
   const resolvedTarget = command.kind === "rollback" && command.target ? await resolveTarget(github, facts, command.target, command.environment ?? null) : undefined;
+  // A run of this very command (a redelivery, or a retry after a crash) may already have made
+  // its deployment: decide as the first run did, without it, and `act` finishes that work
+  // instead of refusing it as a deploy in progress.
+  const own = facts.deployments.find((d) => d.shipline?.source === sourceMarker(source));
   const decision = decide({
     command,
     config,
-    facts,
+    facts: own ? { ...facts, deployments: facts.deployments.filter((d) => d !== own) } : facts,
     actor: who,
     subject: { sha: subjectSha, pull: source.kind === "comment" ? facts.pull : null },
     commandAt: source.kind === "comment" ? source.createdAt : null,
