@@ -36,7 +36,11 @@ function summarise(requests: RecordedRequest[]): string {
   return [...counts].map(([route, n]) => (n > 1 ? `${route} ×${n}` : route)).join(", ");
 }
 
-async function step(emulator: Emulator, title: string, act: () => void | Promise<void>): Promise<void> {
+/**
+ * One step of the story: its title says what happens, `act` makes it happen, and `holds`
+ * checks that it did (a title is a claim; the demo stops when one is false).
+ */
+async function step(emulator: Emulator, title: string, act: () => void | Promise<void>, holds?: () => boolean): Promise<void> {
   const before = emulator.requests.length;
   const deliveriesBefore = emulator.deliveries.length;
   console.log(`${clock()} ${bold(title)}`);
@@ -50,6 +54,7 @@ async function step(emulator: Emulator, title: string, act: () => void | Promise
   const made = emulator.requests.slice(before).filter((r) => r.actor === "shipline[bot]");
   say(`app requests to GitHub: ${made.length}${made.length ? ` (${summarise(made)})` : ""}`);
   figures.push({ step: title, requests: made.length });
+  if (holds && !holds()) throw new Error(`the demo's step did not happen as its title says: ${title}`);
 }
 
 /** The service being delivered: one version per environment, set by the deploy command. */
@@ -186,6 +191,9 @@ async function main(): Promise<void> {
     scenario.setRole(REPO, "bob", "maintain");
     scenario.setRole(REPO, "carol", "admin");
     scenario.setRole(REPO, "mallory", "read");
+    const deploymentsTo = (environment: string) => [...scenario.repo(REPO).deployments.values()].filter((d) => d.environment === environment);
+    const latestState = (d: { statuses: Array<{ state: string }> } | undefined) => d?.statuses[0]?.state;
+    const lastComment = (number: number) => [...scenario.repo(REPO).comments.values()].find((c) => c.issue_number === number && c.user.login === "shipline[bot]")?.body ?? "";
 
     let prNumber = 0;
     await step(emulator, `alice opens a pull request "feat: add a shopping cart" on ${REPO}`, () => {
@@ -193,15 +201,26 @@ async function main(): Promise<void> {
     });
 
     let mergeSha = "";
-    await step(emulator, `bob merges pull request #${prNumber}: the merged commit becomes a deployment to staging`, () => {
-      mergeSha = scenario.mergePullRequest(REPO, prNumber, { by: "bob" }).sha;
-    });
+    await step(
+      emulator,
+      `bob merges pull request #${prNumber}: the merged commit becomes a deployment to staging`,
+      () => {
+        mergeSha = scenario.mergePullRequest(REPO, prNumber, { by: "bob" }).sha;
+      },
+      () => deploymentsTo("staging").some((d) => d.sha === mergeSha),
+    );
     showDeployments(emulator, mergeSha);
     showCheckRun(emulator, mergeSha);
 
-    await step(emulator, "GitHub redelivers the merge's push webhook (same delivery id): nothing new is created", () => {
-      emulator.redeliver(emulator.deliveries.filter((d) => d.event === "push" && !d.skipped).at(-1)!.id);
-    });
+    const beforeRedelivery = scenario.repo(REPO).deployments.size;
+    await step(
+      emulator,
+      "GitHub redelivers the merge's push webhook (same delivery id): nothing new is created",
+      () => {
+        emulator.redeliver(emulator.deliveries.filter((d) => d.event === "push" && !d.skipped).at(-1)!.id);
+      },
+      () => scenario.repo(REPO).deployments.size === beforeRedelivery,
+    );
     say(`deployments of ${mergeSha.slice(0, 7)}: ${[...scenario.repo(REPO).deployments.values()].filter((d) => d.sha === mergeSha).length}`);
 
     const comment = (user: string, number: number, body: string) => () => void scenario.comment(REPO, number, { user, body });
@@ -210,7 +229,7 @@ async function main(): Promise<void> {
       say(`Shipline's comment on #${number}: ${body.split("\n").find((l) => /^(⛔|🚀|🧪|✅|❌|↩️)/u.test(l)) ?? "(none)"}`);
     };
 
-    await step(emulator, `bob comments "/deploy production" on #${prNumber} (merged): its merge commit goes to production`, comment("bob", prNumber, "/deploy production"));
+    await step(emulator, `bob comments "/deploy production" on #${prNumber} (merged): its merge commit goes to production`, comment("bob", prNumber, "/deploy production"), () => deploymentsTo("production").some((d) => d.sha === mergeSha));
     outcome(prNumber);
     showDeployments(emulator, mergeSha);
 
@@ -221,11 +240,12 @@ async function main(): Promise<void> {
     });
     outcome(second);
 
-    await step(emulator, `carol (admin) comments "/lock production incident 4521" on #${second}`, comment("carol", second, "/lock production incident 4521"));
+    await step(emulator, `carol (admin) comments "/lock production incident 4521" on #${second}`, comment("carol", second, "/lock production incident 4521"), () => scenario.repo(REPO).refs.has("refs/shipline/locks/production"));
     outcome(second);
-    await step(emulator, `bob comments "/deploy production" on #${second}: production is locked`, comment("bob", second, "/deploy production"));
+    const beforeLocked = deploymentsTo("production").length;
+    await step(emulator, `bob comments "/deploy production" on #${second}: production is locked`, comment("bob", second, "/deploy production"), () => deploymentsTo("production").length === beforeLocked && lastComment(second).includes("(`locked`)"));
     outcome(second);
-    await step(emulator, `carol comments "/unlock production"`, comment("carol", second, "/unlock production"));
+    await step(emulator, `carol comments "/unlock production"`, comment("carol", second, "/unlock production"), () => !scenario.repo(REPO).refs.has("refs/shipline/locks/production"));
     outcome(second);
 
     let secondMerge = "";
@@ -235,7 +255,7 @@ async function main(): Promise<void> {
     });
     showDeployments(emulator, secondMerge);
 
-    await step(emulator, `carol comments "/rollback production": back to the last good version`, comment("carol", second, "/rollback production"));
+    await step(emulator, `carol comments "/rollback production": back to the last good version`, comment("carol", second, "/rollback production"), () => deploymentsTo("production").at(-1)?.task === "deploy:rollback" && deploymentsTo("production").at(-1)?.sha === mergeSha);
     outcome(second);
     showDeployments(emulator, mergeSha);
     const finalComment = [...scenario.repo(REPO).comments.values()].find((c) => c.issue_number === second && c.user.login === "shipline[bot]")!;
@@ -284,7 +304,12 @@ async function main(): Promise<void> {
     };
     gate(fixedSha);
 
-    await step(emulator, `CI reports ci/test green on ${shortSha(fixedSha)}: Shipline's gate approves, production deploys, release notes are written`, () => scenario.check(REPO, fixedSha, "ci/test", "success"));
+    await step(
+      emulator,
+      `CI reports ci/test green on ${shortSha(fixedSha)}: Shipline's gate approves, production deploys, release notes are written`,
+      () => scenario.check(REPO, fixedSha, "ci/test", "success"),
+      () => latestState(deploymentsTo("production").find((d) => d.sha === fixedSha)) === "success" && [...scenario.repo(REPO).releases.values()].some((r) => r.target_commitish === fixedSha),
+    );
     gate(fixedSha);
     showDeployments(emulator, fixedSha);
     const notes = [...scenario.repo(REPO).releases.values()].at(-1);
@@ -302,7 +327,12 @@ async function main(): Promise<void> {
     });
     gate(risky);
 
-    await step(emulator, `CI goes green: approved; production fails its health check and Shipline rolls it back automatically`, () => scenario.check(REPO, risky, "ci/test", "success"));
+    await step(
+      emulator,
+      `CI goes green: approved; production fails its health check and Shipline rolls it back automatically`,
+      () => scenario.check(REPO, risky, "ci/test", "success"),
+      () => latestState(deploymentsTo("production").find((d) => d.sha === risky)) === "failure" && deploymentsTo("production").at(-1)?.task === "deploy:rollback",
+    );
     showDeployments(emulator, risky);
     showDeployments(emulator, fixedSha);
     showCheckRun(emulator, risky);
@@ -310,7 +340,7 @@ async function main(): Promise<void> {
     say(`Shipline's comment on #${third}:`);
     console.log(dim(story.body.split("\n").map((l) => `           ${l}`).join("\n")));
 
-    const rejected = emulator.requests.filter((r) => r.rejectedByDescription || r.invalidResponse || r.forbidden);
+    const rejected = emulator.requests.filter((r) => r.rejectedByDescription || r.invalidResponse || r.forbidden || r.unimplemented);
     console.log(`\n${bold("Requests the app made to GitHub, per step")} (installation tokens aside)`);
     for (const f of figures) console.log(`  ${String(f.requests).padStart(3)}  ${f.step}`);
     console.log(`\nEvery request was checked against GitHub's OpenAPI description and app.yml's permissions, on a private repository: ${rejected.length === 0 ? "all accepted" : `${rejected.length} rejected`}.`);

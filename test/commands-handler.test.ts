@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { examplesOf, withInstallation } from "./helpers/examples.js";
 import { deploymentNode, factsData, type FactsOptions } from "./helpers/facts.js";
-import { github, mockInstallationToken, resetRequests, testProbot, type SeenRequest } from "./helpers/probot.js";
+import { github, mockInstallationToken, resetRequests, testProbot, type SeenRequest, factsQuery } from "./helpers/probot.js";
 
 const REPO = "/repos/Codertocat/Hello-World";
 const HEAD = "e".repeat(40);
@@ -39,7 +39,7 @@ interface Setup {
 function start({ facts = {}, role = "admin" }: Setup) {
   mockInstallationToken();
   github().post(`${REPO}/issues/comments/${COMMENT_ID}/reactions`, { content: "eyes" }).reply(201, { id: 1, content: "eyes" });
-  github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, pull: {}, ...facts }) });
+  factsQuery(1).reply(200, { data: factsData({ config: CONFIG, pull: {}, ...facts }) });
   if (role) github().get(`${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: role === "maintain" ? "write" : role, role_name: role, user: { login: "Codertocat" } });
 }
 
@@ -202,7 +202,7 @@ describe("PR comment commands (app/commands.ts)", () => {
   it("with no config file in the repository, reads only the organisation's .github (one request)", async () => {
     mockInstallationToken();
     github().post(`${REPO}/issues/comments/${COMMENT_ID}/reactions`).reply(201, { id: 1 });
-    github().post("/graphql").reply(200, { data: factsData({ config: null, pull: {} }) });
+    factsQuery(1).reply(200, { data: factsData({ config: null, pull: {} }) });
     github().get("/repos/Codertocat/.github/contents/.github%2Fshipline.yml").reply(404, { message: "Not Found" });
     github().get(`${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: "write", role_name: "write" });
     github().post(`${REPO}/deployments`).reply(201, deployed(912));
@@ -216,7 +216,7 @@ describe("PR comment commands (app/commands.ts)", () => {
   it("follows `_extends` through Probot's loader when the repository's file has one", async () => {
     mockInstallationToken();
     github().post(`${REPO}/issues/comments/${COMMENT_ID}/reactions`).reply(201, { id: 1 });
-    github().post("/graphql").reply(200, { data: factsData({ config: "_extends: .github\n", pull: {} }) });
+    factsQuery(1).reply(200, { data: factsData({ config: "_extends: .github\n", pull: {} }) });
     github().get(`${REPO}/contents/.github%2Fshipline.yml`).query({ ref: "master" }).reply(200, "_extends: .github\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
     github()
       .get("/repos/Codertocat/.github/contents/.github%2Fshipline.yml")
@@ -433,7 +433,7 @@ describe("check run buttons (app/buttons.ts)", () => {
   it("deploys the check run's commit to the button's stage and answers on that check run", async () => {
     const sha = EXAMPLE.check_run.head_sha as string;
     mockInstallationToken(EXAMPLE.installation.id);
-    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, pull: { number: EXAMPLE.check_run.pull_requests[0].number, headRefOid: sha, approvals: 1 } }) });
+    factsQuery(EXAMPLE.check_run.pull_requests[0].number, { owner: EXAMPLE.repository.owner.login, repo: EXAMPLE.repository.name }).reply(200, { data: factsData({ config: CONFIG, pull: { number: EXAMPLE.check_run.pull_requests[0].number, headRefOid: sha, approvals: 1 } }) });
     github().get(`${REPO_B}/collaborators/${EXAMPLE.sender.login}/permission`).reply(200, { permission: "admin", role_name: "admin" });
     github().post(`${REPO_B}/deployments`).reply(201, { id: 911, sha, ref: sha, environment: "production", task: "deploy", payload: {} });
     github().post(`${REPO_B}/issues/${EXAMPLE.check_run.pull_requests[0].number}/comments`).reply(201, { id: 557 });
@@ -449,7 +449,7 @@ describe("check run buttons (app/buttons.ts)", () => {
 
   it("checks the clicker's permission like a command (permission_denied)", async () => {
     mockInstallationToken(EXAMPLE.installation.id);
-    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, pull: { number: 26764 } }) });
+    factsQuery(EXAMPLE.check_run.pull_requests[0].number, { owner: EXAMPLE.repository.owner.login, repo: EXAMPLE.repository.name }).reply(200, { data: factsData({ config: CONFIG, pull: { number: 26764 } }) });
     github().get(`${REPO_B}/collaborators/${EXAMPLE.sender.login}/permission`).reply(200, { permission: "read", role_name: "read" });
     github().post(`${REPO_B}/issues/26764/comments`).reply(201, { id: 558 });
     github().patch(`${REPO_B}/check-runs/${EXAMPLE.check_run.id}`).reply(200, {});
@@ -460,7 +460,7 @@ describe("check run buttons (app/buttons.ts)", () => {
 
   it("refuses a button for a stage the pipeline no longer has", async () => {
     mockInstallationToken(EXAMPLE.installation.id);
-    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, pull: { number: 26764 } }) });
+    factsQuery(EXAMPLE.check_run.pull_requests[0].number, { owner: EXAMPLE.repository.owner.login, repo: EXAMPLE.repository.name }).reply(200, { data: factsData({ config: CONFIG, pull: { number: 26764 } }) });
     github().post(`${REPO_B}/issues/26764/comments`).reply(201, { id: 559 });
     github().patch(`${REPO_B}/check-runs/${EXAMPLE.check_run.id}`).reply(200, {});
     await click("deploy:7");

@@ -102,7 +102,12 @@ const TABLE: Array<[string, unknown]> = [
 ];
 
 describe("parseCommand", () => {
-  it("has a table of at least 60 inputs", () => expect(TABLE.length).toBeGreaterThanOrEqual(60));
+  it("covers every command kind, a refusal for each, and text that is no command", () => {
+    const kinds = new Set(TABLE.map(([, e]) => (e as { command?: Command } | null)?.command?.kind).filter(Boolean));
+    expect([...kinds].sort()).toEqual(["deploy", "help", "lock", "rollback", "unlock"]);
+    for (const kind of kinds) expect(TABLE.some(([text, e]) => String(text).toLowerCase().includes(`/${kind}`) && (e as { error?: unknown } | null)?.error)).toBe(true);
+    expect(TABLE.some(([, e]) => e === null)).toBe(true);
+  });
 
   it.each(TABLE)("%j", (text, expected) => {
     expect(parseCommand(text, ENVS)).toEqual(expected);

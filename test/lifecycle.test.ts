@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { examplesOf, withInstallation } from "./helpers/examples.js";
 import { deploymentNode, factsData, type FactsOptions } from "./helpers/facts.js";
-import { github, mockInstallationToken, resetRequests, testProbot, type SeenRequest } from "./helpers/probot.js";
+import { github, mockInstallationToken, resetRequests, testProbot, type SeenRequest, factsQuery, graphqlOperation } from "./helpers/probot.js";
 
 const CONFIG = "stages:\n  - environment: staging\n    auto: true\n    auto_rollback: true\n  - environment: production\n    auto: true\n    production: true\n";
 const MANUAL = "stages:\n  - environment: staging\n    auto: true\n  - environment: production\n    production: true\n";
@@ -39,7 +39,7 @@ describe("following deployments (app/lifecycle.ts)", () => {
   /** The facts query, then the commit's Shipline check run (found, or none yet), then the comment. */
   const answer = (o: FactsOptions & { checkRun?: number | null; comment?: "create" | "update" | "none" } = {}) => {
     mockInstallationToken();
-    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, pull: PULL, ...o }) });
+    factsQuery(o.pull === null ? null : PULL.number).reply(200, { data: factsData({ config: CONFIG, pull: PULL, ...o }) });
     const checkRun = o.checkRun === undefined ? 31 : o.checkRun;
     github()
       .get(`${REPO}/commits/${SHA}/check-runs`)
@@ -207,9 +207,9 @@ describe("following deployments (app/lifecycle.ts)", () => {
       associatedPullRequests: { nodes: pr ? [{ number: pr, title: message.replace(/ \(#\d+\)$/, ""), body: "", mergedAt: "2026-11-23T08:00:00Z", authorAssociation: "CONTRIBUTOR", author: { login: "alice" }, labels: { nodes: [] } }] : [] },
     });
     const notesRequests = () => {
-      github().post("/graphql").reply(200, { data: { repository: { head: { oid: SHA, committedDate: "2026-11-23T08:00:00Z" }, deployments: { nodes: [{ databaseId: 5, commitOid: BASE, task: "deploy", statuses: { nodes: [{ state: "SUCCESS" }] } }] }, tags: { nodes: [{ name: "v1.2.3", target: { oid: "c".repeat(40) } }] } } } });
-      github().post("/graphql").reply(200, { data: { repository: { object: { p0: { pageInfo: { hasNextPage: true }, nodes: [node(SHA, "feat: vouchers (#7)", 7), node(BASE, "older", null)] } } } } });
-      github().post("/graphql").reply(200, { data: { a0: { issueCount: 4 } } });
+      graphqlOperation("ShiplineReleaseRange", { owner: "Codertocat", repo: "Hello-World", environment: "production", head: SHA, withFrom: false }).reply(200, { data: { repository: { head: { oid: SHA, committedDate: "2026-11-23T08:00:00Z" }, deployments: { nodes: [{ databaseId: 5, commitOid: BASE, task: "deploy", statuses: { nodes: [{ state: "SUCCESS" }] } }] }, tags: { nodes: [{ name: "v1.2.3", target: { oid: "c".repeat(40) } }] } } } });
+      graphqlOperation("ShiplineHistory", { head: SHA }).reply(200, { data: { repository: { object: { p0: { pageInfo: { hasNextPage: true }, nodes: [node(SHA, "feat: vouchers (#7)", 7), node(BASE, "older", null)] } } } } });
+      graphqlOperation("ShiplineNewcomers", { q0: `repo:Codertocat/Hello-World is:pr is:merged author:alice merged:<=2026-11-20T08:00:00Z` }).reply(200, { data: { a0: { issueCount: 4 } } });
     };
 
     it("writes them from the last production deployment, publishes the release once, and folds them into the comment", async () => {
@@ -233,6 +233,8 @@ describe("following deployments (app/lifecycle.ts)", () => {
           "- vouchers (#7) by @alice",
           "",
           `**Full changelog**: https://github.com/Codertocat/Hello-World/compare/${BASE}...${SHA}`,
+          "",
+          "<!-- shipline:release v1.3.0 -->",
         ].join("\n"),
       });
       const comment = (request("POST", "/issues/7/comments")!.body as { body: string }).body;
@@ -269,7 +271,7 @@ describe("following deployments (app/lifecycle.ts)", () => {
 
   it("does nothing but log when the config on the default branch is broken", async () => {
     mockInstallationToken();
-    github().post("/graphql").reply(200, { data: factsData({ config: "stages: 3\n", pull: PULL }) });
+    factsQuery(PULL.number).reply(200, { data: factsData({ config: "stages: 3\n", pull: PULL }) });
     await receive(statusEvent("failure", { environment: "staging" }));
     expect(seen.map(route)).toEqual(["POST /app/installations/1/access_tokens", "POST /graphql"]);
   });

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { github, mockInstallationToken, resetRequests, testProbot } from "./helpers/probot.js";
+import { github, mockInstallationToken, resetRequests, testProbot, factsQuery } from "./helpers/probot.js";
 import { examplesOf, withInstallation } from "./helpers/examples.js";
 import { deploymentNode, factsData } from "./helpers/facts.js";
 
@@ -68,7 +68,7 @@ describe("push -> deployment (app/merge.ts)", () => {
       seen.length = 0;
       mockInstallationToken();
       mockConfig(null);
-      github().post("/graphql").reply(200, { data: factsData() });
+      factsQuery(null).reply(200, { data: factsData() });
       github().post(`${REPO}/deployments`).reply(201, deploymentResponse(42));
       github().post(`${REPO}/check-runs`).reply(201, { id: 7 });
       await testProbot().receive({ id: "push-1", name: "push", payload: withInstallation(payload) as any });
@@ -113,7 +113,7 @@ describe("push -> deployment (app/merge.ts)", () => {
   it("names the pull request and reads the config at the pushed SHA for a merge commit", async () => {
     mockInstallationToken();
     mockConfig("stages:\n  - environment: qa\n    auto: true\n    url: https://qa.example.com\n  - environment: prod\n    production: true\n");
-    github().post("/graphql").reply(200, { data: factsData() });
+    factsQuery(null).reply(200, { data: factsData() });
     github().post(`${REPO}/deployments`).reply(201, deploymentResponse(43, SHA, "qa"));
     github().post(`${REPO}/check-runs`).reply(201, { id: 8 });
     const payload = pushToDefaultBranch();
@@ -136,8 +136,7 @@ describe("push -> deployment (app/merge.ts)", () => {
   it("creates no second deployment when GitHub redelivers the same push", async () => {
     mockInstallationToken();
     mockConfig(null);
-    github()
-      .post("/graphql")
+    factsQuery(null)
       .reply(200, { data: factsData({ deployments: [deploymentNode({ id: 42, sha: SHA, environment: "staging", shipline: { trigger: "push", actor: "Codertocat", pr: null, stage: 0 } })] }) });
     github()
       .get(`${REPO}/commits/${SHA}/check-runs`)
@@ -151,8 +150,7 @@ describe("push -> deployment (app/merge.ts)", () => {
   it("adds the missing check run on redelivery when the first delivery stopped after the deployment", async () => {
     mockInstallationToken();
     mockConfig(null);
-    github()
-      .post("/graphql")
+    factsQuery(null)
       .reply(200, { data: factsData({ deployments: [deploymentNode({ id: 42, sha: SHA, environment: "staging", shipline: { stage: 0 } })] }) });
     github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
     github().post(`${REPO}/check-runs`).reply(201, { id: 9 });
@@ -168,7 +166,7 @@ describe("push -> deployment (app/merge.ts)", () => {
   it("ignores deployments of the same SHA that Shipline did not create", async () => {
     mockInstallationToken();
     mockConfig(null);
-    github().post("/graphql").reply(200, { data: factsData({ deployments: [deploymentNode({ id: 5, sha: SHA, environment: "staging", shipline: null })] }) });
+    factsQuery(null).reply(200, { data: factsData({ deployments: [deploymentNode({ id: 5, sha: SHA, environment: "staging", shipline: null })] }) });
     github().post(`${REPO}/deployments`).reply(201, deploymentResponse(44));
     github().post(`${REPO}/check-runs`).reply(201, { id: 10 });
     await testProbot().receive({ id: "push-2", name: "push", payload: pushToDefaultBranch() as any });
@@ -179,7 +177,7 @@ describe("push -> deployment (app/merge.ts)", () => {
     const other = "b".repeat(40);
     mockInstallationToken();
     mockConfig(null);
-    github().post("/graphql").reply(200, { data: factsData() });
+    factsQuery(null).reply(200, { data: factsData() });
     github().post(`${REPO}/deployments`).reply(201, deploymentResponse(45, other));
     github().post(`${REPO}/deployments/45/statuses`).reply(201, { id: 1, state: "error" });
     github().post(`${REPO}/check-runs`).reply(201, { id: 11 });
@@ -205,7 +203,7 @@ describe("push -> deployment (app/merge.ts)", () => {
   it("sets production_environment from config when the first stage is production", async () => {
     mockInstallationToken();
     mockConfig("stages:\n  - environment: live\n    auto: true\n    production: true\n");
-    github().post("/graphql").reply(200, { data: factsData() });
+    factsQuery(null).reply(200, { data: factsData() });
     github().post(`${REPO}/deployments`).reply(201, deploymentResponse(46, SHA, "live"));
     github().post(`${REPO}/check-runs`).reply(201, { id: 13 });
     await testProbot().receive({ id: "push-5", name: "push", payload: pushToDefaultBranch() as any });
@@ -223,7 +221,7 @@ describe("push -> deployment (app/merge.ts)", () => {
     github()
       .get("/repos/Codertocat/.github/contents/.github%2Fshipline.yml")
       .reply(200, "stages:\n  - environment: canary\n    auto: true\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
-    github().post("/graphql").reply(200, { data: factsData() });
+    factsQuery(null).reply(200, { data: factsData() });
     github().post(`${REPO}/deployments`).reply(201, deploymentResponse(47, SHA, "canary"));
     github().post(`${REPO}/check-runs`).reply(201, { id: 14 });
     await testProbot().receive({ id: "push-6", name: "push", payload: pushToDefaultBranch() as any });
@@ -236,7 +234,7 @@ describe("push -> deployment (app/merge.ts)", () => {
     it("does not create the deployment twice when the first create did land", async () => {
       mockInstallationToken();
       mockConfig(null);
-      github().post("/graphql").reply(200, { data: factsData() });
+      factsQuery(null).reply(200, { data: factsData() });
       github().post(`${REPO}/deployments`).reply(502, { message: "Server Error" });
       // What a blind retry of the POST would get: a second deployment.
       const blindRetry = github().post(`${REPO}/deployments`).reply(201, deploymentResponse(99));
@@ -252,7 +250,7 @@ describe("push -> deployment (app/merge.ts)", () => {
     it("creates it again when the look-up shows the first create did not land", async () => {
       mockInstallationToken();
       mockConfig(null);
-      github().post("/graphql").reply(200, { data: factsData() });
+      factsQuery(null).reply(200, { data: factsData() });
       github().post(`${REPO}/deployments`).reply(503, { message: "Unavailable" });
       github().get(`${REPO}/deployments`).query(true).reply(200, []);
       github().post(`${REPO}/deployments`).reply(201, deploymentResponse(49));
@@ -264,7 +262,7 @@ describe("push -> deployment (app/merge.ts)", () => {
     it("does not add a second check run when the first one landed behind a 5xx", async () => {
       mockInstallationToken();
       mockConfig(null);
-      github().post("/graphql").reply(200, { data: factsData() });
+      factsQuery(null).reply(200, { data: factsData() });
       github().post(`${REPO}/deployments`).reply(201, deploymentResponse(50));
       github().post(`${REPO}/check-runs`).reply(500, { message: "Server Error" });
       const blindRetry = github().post(`${REPO}/check-runs`).reply(201, { id: 98 });
@@ -278,7 +276,7 @@ describe("push -> deployment (app/merge.ts)", () => {
     it("gives up after a 422 without looking again: GitHub refused, nothing was created", async () => {
       mockInstallationToken();
       mockConfig(null);
-      github().post("/graphql").reply(200, { data: factsData() });
+      factsQuery(null).reply(200, { data: factsData() });
       github().post(`${REPO}/deployments`).reply(422, { message: "No ref found" });
       await expect(testProbot({ retry: true }).receive({ id: "422", name: "push", payload: pushToDefaultBranch() as any })).rejects.toThrow(/No ref found/);
       expect(seen.filter((r) => r.path.startsWith(`${REPO}/deployments`))).toHaveLength(1);
@@ -288,8 +286,7 @@ describe("push -> deployment (app/merge.ts)", () => {
   it("does not auto-deploy a merge to a locked first stage, and says who holds it", async () => {
     mockInstallationToken();
     mockConfig(null);
-    github()
-      .post("/graphql")
+    factsQuery(null)
       .reply(200, { data: factsData({ locks: [{ environment: "staging", holder: "carol", reason: "db migration", since: "2026-11-23T07:00:00Z" }] }) });
     github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
     github().post(`${REPO}/check-runs`).reply(201, { id: 18 });
@@ -306,7 +303,7 @@ describe("push -> deployment (app/merge.ts)", () => {
   it("auto-deploys when the lock on the first stage is held by the one who merged", async () => {
     mockInstallationToken();
     mockConfig(null);
-    github().post("/graphql").reply(200, { data: factsData({ locks: [{ environment: "staging", holder: "Codertocat" }] }) });
+    factsQuery(null).reply(200, { data: factsData({ locks: [{ environment: "staging", holder: "Codertocat" }] }) });
     github().post(`${REPO}/deployments`).reply(201, deploymentResponse(51));
     github().post(`${REPO}/check-runs`).reply(201, { id: 19 });
     await testProbot().receive({ id: "own-lock", name: "push", payload: pushToDefaultBranch() as any });
@@ -316,7 +313,7 @@ describe("push -> deployment (app/merge.ts)", () => {
   it("treats an unreadable lock as held: no deployment", async () => {
     mockInstallationToken();
     mockConfig(null);
-    github().post("/graphql").reply(200, { data: factsData({ locks: [{ environment: "staging", message: "garbage" }] }) });
+    factsQuery(null).reply(200, { data: factsData({ locks: [{ environment: "staging", message: "garbage" }] }) });
     github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
     github().post(`${REPO}/check-runs`).reply(201, { id: 20 });
     await testProbot().receive({ id: "bad-lock", name: "push", payload: pushToDefaultBranch() as any });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { examplesOf, withInstallation } from "./helpers/examples.js";
 import { deploymentNode, factsData } from "./helpers/facts.js";
-import { github, mockInstallationToken, resetRequests, testProbot, type SeenRequest } from "./helpers/probot.js";
+import { github, mockInstallationToken, resetRequests, testProbot, type SeenRequest, factsQuery } from "./helpers/probot.js";
 import { decideAgain } from "../app/decide-again.js";
 
 const REPO = "/repos/Codertocat/Hello-World";
@@ -37,7 +37,7 @@ const soaked = [deploymentNode({ id: 3, sha: SHA, environment: "staging", status
 
 function mockFacts(extra: Parameters<typeof factsData>[0] = {}) {
   mockInstallationToken();
-  github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, deployments: soaked, ...extra }) });
+  factsQuery(null).reply(200, { data: factsData({ config: CONFIG, deployments: soaked, ...extra }) });
 }
 
 function mockChecks(runs: Array<Record<string, unknown>>, statuses: Array<Record<string, unknown>> = []) {
@@ -116,7 +116,10 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
       return setTimeout(() => {}, 0);
     };
     try {
-      const soakedAt = new Date(Date.now() - 29 * 60_000).toISOString();
+      // A fixed clock: the soak (30m) ends exactly one minute after this request.
+      const now = Date.parse("2026-11-23T12:00:00Z");
+      vi.useFakeTimers({ toFake: ["Date"], now });
+      const soakedAt = new Date(now - 29 * 60_000).toISOString();
       const staging = [deploymentNode({ id: 5, sha: SHA, environment: "staging", statuses: ["IN_PROGRESS", "SUCCESS"], createdAt: soakedAt })];
       mockFacts({ deployments: staging });
       mockChecks([{ id: 1, name: "test", status: "completed", conclusion: "success", details_url: null }]);
@@ -125,19 +128,18 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
       expect(answer().state).toBeUndefined();
       // Due one minute from now (the soak's end), plus a second to be past it.
       expect(due).toHaveLength(1);
-      expect(due[0]!.ms).toBeGreaterThan(55_000);
-      expect(due[0]!.ms).toBeLessThanOrEqual(61_000);
+      expect(due[0]!.ms).toBe(61_000);
 
       seen.length = 0;
-      vi.useFakeTimers({ toFake: ["Date"], now: new Date(Date.now() + 61_000) });
+      vi.setSystemTime(now + 61_000);
       // The installation's token comes from Probot's cache (renewed there when it expires).
-      github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, deployments: staging }) });
+      factsQuery(null).reply(200, { data: factsData({ config: CONFIG, deployments: staging }) });
       mockChecks([{ id: 1, name: "test", status: "completed", conclusion: "success", details_url: null }]);
       review();
       due[0]!.run();
       await vi.waitFor(() => expect(seen.some((r) => r.path.endsWith("/deployment_protection_rule"))).toBe(true));
       expect(answer()).toMatchObject({ environment_name: "production", state: "approved" });
-      expect(answer().comment).toMatch(/✅ soak: Soaked 30m\d*s? in staging \(at least 30m\)\./);
+      expect(answer().comment).toContain("✅ soak: Soaked 30m1s in staging (at least 30m).");
     } finally {
       decideAgain.setTimer = realTimer;
     }
@@ -173,7 +175,7 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
     vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-11-28T11:00:00Z") });
     const always = "stages:\n  - environment: production\n    checks: none\n    freeze:\n      - { from: fri 18:00, to: mon 08:00, timezone: Europe/Paris, reason: weekend }\n";
     mockInstallationToken();
-    github().post("/graphql").reply(200, { data: factsData({ config: always }) });
+    factsQuery(null).reply(200, { data: factsData({ config: always }) });
     mockChecks([]);
     review();
     await receive(protectionEvent("production"));
@@ -181,7 +183,7 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
     expect(answer().comment).toContain("the freeze gate decided. production is frozen (weekend) until Mon 08:00 Europe/Paris.");
     seen.length = 0;
     mockInstallationToken();
-    github().post("/graphql").reply(200, { data: factsData({ config: always }) });
+    factsQuery(null).reply(200, { data: factsData({ config: always }) });
     mockChecks([]);
     review();
     await receive(protectionEvent("production", { override_freeze: true }));
@@ -196,7 +198,7 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
     const frozen = "stages:\n  - environment: production\n    checks: none\n    freeze:\n      - { from: fri 18:00, to: mon 08:00, timezone: Europe/Paris }\n";
     const ours = deploymentNode({ id: 70, sha: SHA, environment: "production", state: null, shipline: { actor: "carol", override_freeze: true, trigger: "command" } });
     mockInstallationToken();
-    github().post("/graphql").reply(200, { data: factsData({ config: frozen, deployments: [ours], locks: [{ environment: "production", holder: "carol" }] }) });
+    factsQuery(null).reply(200, { data: factsData({ config: frozen, deployments: [ours], locks: [{ environment: "production", holder: "carol" }] }) });
     mockChecks([]);
     review();
     await receive(protectionEvent("production"));
@@ -208,7 +210,7 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
 
   it("fails closed on a broken config: rejected with the problems", async () => {
     mockInstallationToken();
-    github().post("/graphql").reply(200, { data: factsData({ config: "stages: nope\n" }) });
+    factsQuery(null).reply(200, { data: factsData({ config: "stages: nope\n" }) });
     review();
     await receive(protectionEvent("production"));
     expect(answer()).toMatchObject({ state: "rejected" });
@@ -230,7 +232,7 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
     mockInstallationToken(checkRun.installation.id);
     github().get(`${repo}/actions/runs`).query({ head_sha: sha, status: "waiting", per_page: 20 }).reply(200, { total_count: 1, workflow_runs: [{ id: RUN }] });
     github().get(`${repo}/actions/runs/${RUN}/pending_deployments`).reply(200, [{ environment: { id: 1, name: "production" }, wait_timer: 0, current_user_can_approve: false, reviewers: [] }]);
-    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, deployments: [deploymentNode({ id: 3, sha, environment: "staging", statuses: ["SUCCESS"], createdAt: "2026-11-20T08:00:00Z" })] }) });
+    factsQuery(null).reply(200, { data: factsData({ config: CONFIG, deployments: [deploymentNode({ id: 3, sha, environment: "staging", statuses: ["SUCCESS"], createdAt: "2026-11-20T08:00:00Z" })] }) });
     github().get(`${repo}/commits/${sha}/check-runs`).query(true).reply(200, { total_count: 1, check_runs: [{ id: 1, name: "test", status: "completed", conclusion: "success", details_url: null }] });
     github().get(`${repo}/commits/${sha}/statuses`).query(true).reply(200, []);
     github().post(`${repo}/actions/runs/${RUN}/deployment_protection_rule`).reply(204);
@@ -249,7 +251,7 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
       deploymentNode({ id: 3, sha, environment: "staging", statuses: ["SUCCESS"], createdAt: "2026-11-20T08:00:00Z" }),
       deploymentNode({ id: 9, sha, environment: "production", state: null, shipline: { actor: "carol", trigger: "command" } }),
     ];
-    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG, deployments, locks: [{ environment: "production", holder: "carol" }] }) });
+    factsQuery(null).reply(200, { data: factsData({ config: CONFIG, deployments, locks: [{ environment: "production", holder: "carol" }] }) });
     github().get(`${repo}/commits/${sha}/check-runs`).query(true).reply(200, { total_count: 1, check_runs: [{ id: 1, name: "test", status: "completed", conclusion: "success", details_url: null }] });
     github().get(`${repo}/commits/${sha}/statuses`).query(true).reply(200, []);
     github().post(`${repo}/actions/runs/${RUN}/deployment_protection_rule`).reply(204);
@@ -264,7 +266,7 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
     mockInstallationToken(status.installation.id);
     github().get(`${repo}/actions/runs`).query({ head_sha: sha, status: "waiting", per_page: 20 }).reply(200, { total_count: 1, workflow_runs: [{ id: RUN }] });
     github().get(`${repo}/actions/runs/${RUN}/pending_deployments`).reply(200, [{ environment: { id: 1, name: "production" }, wait_timer: 0, current_user_can_approve: false, reviewers: [] }]);
-    github().post("/graphql").reply(200, { data: factsData({ config: CONFIG.replace("checks: [test]", "checks: [ci/legacy]"), deployments: [deploymentNode({ id: 3, sha, environment: "staging", statuses: ["SUCCESS"], createdAt: "2026-11-20T08:00:00Z" })] }) });
+    factsQuery(null).reply(200, { data: factsData({ config: CONFIG.replace("checks: [test]", "checks: [ci/legacy]"), deployments: [deploymentNode({ id: 3, sha, environment: "staging", statuses: ["SUCCESS"], createdAt: "2026-11-20T08:00:00Z" })] }) });
     github().get(`${repo}/commits/${sha}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
     github().get(`${repo}/commits/${sha}/statuses`).query(true).reply(200, [{ id: 7, context: "ci/legacy", state: "success", target_url: null, created_at: "2026-11-20T09:00:00Z" }]);
     github().post(`${repo}/actions/runs/${RUN}/deployment_protection_rule`).reply(204);

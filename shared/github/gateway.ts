@@ -269,6 +269,11 @@ export class GitHubGateway {
     return this.call<Release>("POST /repos/{owner}/{repo}/releases", { ...release, request: NO_BLIND_RETRY });
   }
 
+  /** Deletes a release (never its tag): a duplicate draft that lost a race. */
+  async deleteRelease(id: number): Promise<void> {
+    await this.call("DELETE /repos/{owner}/{repo}/releases/{release_id}", { release_id: id });
+  }
+
   updateRelease(id: number, changes: { name: string; body: string }): Promise<Release> {
     return this.call<Release>("PATCH /repos/{owner}/{repo}/releases/{release_id}", { release_id: id, ...changes });
   }

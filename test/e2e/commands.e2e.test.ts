@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningApp } from "../emulator/app-process.js";
 import type { Emulator } from "../emulator/index.js";
+import { lockMessage } from "../../shared/locks/lock.js";
 import { expectContractKept, startLoop } from "../helpers/loop.js";
 
 const SECRET = "e2e-commands-secret";
@@ -105,7 +106,27 @@ describe("PR commands and buttons against the emulator", () => {
     expect(deployments()).toHaveLength(before);
   });
 
-  it("locks production: others are refused, merges are not auto-deployed to a locked stage, the holder unlocks", async () => {
+  it("refuses a back-dated commit pushed while the command runs: the head re-check sees it (ref_changed)", async () => {
+    const { scenario } = emulator;
+    const head = scenario.repo(REPO).pulls.get(pr)!.head.sha;
+    let sneaky = "";
+    // The instant the app creates the deployment, a commit dated an hour ago lands on the branch:
+    // its date says "before the command", only the head re-check can tell.
+    emulator.onceBefore("POST", new RegExp(`^/repos/${REPO}/deployments$`), () => {
+      sneaky = scenario.pushToPullRequest(REPO, pr, { message: "back-dated change", author: "mallory", date: new Date(Date.now() - 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z") }).sha;
+    });
+    await comment("alice", "/deploy staging");
+    expect(sneaky).toMatch(/^[0-9a-f]{40}$/);
+    expect(scenario.repo(REPO).commits.get(sneaky)!.date < new Date(Date.now() - 3000_000).toISOString()).toBe(true);
+    expect(shiplineComment()[0]!.body).toContain(`(\`ref_changed\`) for alice: The pull request's head moved to ${sneaky.slice(0, 7)} while ${head.slice(0, 7)} was being deployed`);
+    const made = deployments().at(-1)!;
+    expect(made.sha).toBe(head);
+    // Marked so that no workflow runs it (the emulator's workflow here reports on every deployment regardless).
+    expect(made.statuses.some((st) => st.state === "error" && st.description === "Shipline refused it: ref_changed")).toBe(true);
+    expect(deployments().some((d) => d.sha === sneaky)).toBe(false);
+  });
+
+  it("locks production: another lock and another's unlock are refused, the holder unlocks", async () => {
     await comment("carol", "/lock production release freeze for the audit");
     const lockRef = emulator.scenario.repo(REPO).refs.get("refs/shipline/locks/production");
     expect(lockRef).toMatch(/^[0-9a-f]{40}$/);
@@ -118,7 +139,22 @@ describe("PR commands and buttons against the emulator", () => {
     expect(emulator.scenario.repo(REPO).refs.has("refs/shipline/locks/production")).toBe(false);
   });
 
-  it("rolls production back with a button on the merge commit's check run", async () => {
+  it("lets exactly one of two lockers racing for the same environment win; the other is told so", async () => {
+    const { scenario } = emulator;
+    const repo = scenario.repo(REPO);
+    // bob's lock lands the instant before carol's ref is created: GitHub's ref creation is atomic.
+    emulator.onceBefore("POST", new RegExp(`^/repos/${REPO}/git/refs$`), () => {
+      const lock = emulator.state.commit(repo, [], lockMessage({ environment: "staging", holder: "bob", reason: "racing", since: new Date().toISOString() }), emulator.state.account("shipline[bot]"), new Map());
+      repo.refs.set("refs/shipline/locks/staging", lock.sha);
+    });
+    await comment("carol", "/lock staging mine");
+    const holder = repo.commits.get(repo.refs.get("refs/shipline/locks/staging")!)!;
+    expect(holder.message).toContain('"holder":"bob"');
+    expect(shiplineComment()[0]!.body).toContain("(`locked`) for carol: staging was locked by someone else a moment ago.");
+    repo.refs.delete("refs/shipline/locks/staging");
+  });
+
+  it("deploys production with the Deploy button on the merge commit's check run, then rolls it back with /rollback", async () => {
     const { scenario } = emulator;
     // Two releases reach production through merges and /deploy.
     const merge = scenario.mergePullRequest(REPO, pr, { by: "bob" });

@@ -20,17 +20,22 @@ const REPO = "acme/web";
 
 /** The service being deployed: its health and version, and an admin hook the deploy commands call. */
 function startService() {
-  const state = { version: "old", healthy: true, outageUntil: 0, hits: 0 };
+  const state = { version: "old", healthy: true, failNext: 0, hits: 0 };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     if (url.pathname === "/admin") {
       if (url.searchParams.has("version")) state.version = url.searchParams.get("version")!;
       if (url.searchParams.has("healthy")) state.healthy = url.searchParams.get("healthy") === "1";
-      if (url.searchParams.has("outage")) state.outageUntil = Date.now() + Number(url.searchParams.get("outage"));
+      // An outage counted in answers, not in time: the next N health checks fail, however slow the machine.
+      if (url.searchParams.has("fail-next")) state.failNext = Number(url.searchParams.get("fail-next"));
       return res.end("ok");
     }
     state.hits++;
-    const up = state.healthy && Date.now() >= state.outageUntil;
+    let up = state.healthy;
+    if (url.pathname === "/health" && state.failNext > 0) {
+      state.failNext--;
+      up = false;
+    }
     if (url.pathname === "/health") {
       res.statusCode = up ? 200 : 503;
       return res.end(up ? "ok" : "down");
@@ -90,17 +95,21 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
   it("deploys: in_progress -> command -> healthy -> the new version live -> success, with outputs and a summary", async () => {
     service.state.healthy = true;
     const d = newDeployment();
+    const started = performance.now();
     const run = await runAction(
-      { command: deployCommand(), "health-url": `${base}/health`, "version-url": `${base}/version`, "version-field": "build.sha", "environment-url": "https://staging.web.example" },
+      { command: `sleep 1 && ${deployCommand()}`, "health-url": `${base}/health`, "version-url": `${base}/version`, "version-field": "build.sha", "environment-url": "https://staging.web.example" },
       d,
     );
+    const elapsed = (performance.now() - started) / 1000;
     expect(run.code).toBe(0);
     expect(service.state.version).toBe(d.sha);
     expect(statesOf(d.id)).toEqual(["in_progress", "success"]);
     const status = emulator.state.repo("acme", "web")!.deployments.get(d.id)!.statuses[0]!;
     expect(status).toMatchObject({ environment_url: "https://staging.web.example", log_url: `http://${emulator.host}/${REPO}/actions/runs/4242` });
     expect(run.outputs).toMatchObject({ status: "success", url: "https://staging.web.example", "failed-probes": "0" });
-    expect(Number(run.outputs.duration)).toBeGreaterThanOrEqual(0);
+    // The deployment's duration: at least the command's one second, at most the whole step.
+    expect(Number(run.outputs.duration)).toBeGreaterThanOrEqual(1);
+    expect(Number(run.outputs.duration)).toBeLessThanOrEqual(Math.ceil(elapsed * 10) / 10);
     expect(run.summary).toContain(`✅ Deployed: ${d.sha.slice(0, 7)} to staging`);
     expect(run.summary).toMatch(/0 failed of \d+ probes/);
   });
@@ -154,10 +163,10 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
 
   it("catches an outage in the middle of the deploy with its availability probes", async () => {
     const d = newDeployment();
-    const outage = `node -e "fetch('${base}/admin?outage=1500', { method: 'POST' })" && sleep 3 && ${deployCommand()}`;
+    const outage = `node -e "fetch('${base}/admin?fail-next=1', { method: 'POST' })" && sleep 3 && ${deployCommand()}`;
     const reportOnly = await runAction({ command: outage, "health-url": `${base}/health`, "probe-interval": "1s" }, d);
     expect(reportOnly.code).toBe(0);
-    expect(Number(reportOnly.outputs["failed-probes"])).toBeGreaterThan(0);
+    expect(reportOnly.outputs["failed-probes"]).toBe("1");
     const strict = await runAction({ command: outage, "health-url": `${base}/health`, "probe-interval": "1s", "max-failed-probes": "0" }, newDeployment());
     expect(strict.code).toBe(1);
     expect(strict.stdout).toMatch(/\d+ of \d+ availability probes failed \(at most 0 allowed\)/);

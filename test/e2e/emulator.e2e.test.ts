@@ -54,6 +54,34 @@ describe("the emulator follows GitHub's rules", () => {
     expect(emulator.requests.at(-1)!.rejectedByDescription).toBe("no such route in GitHub's API");
   });
 
+  it("fails an operation it does not implement, naming it, instead of answering the description's example", async () => {
+    const branches = await api("GET", "/repos/o/r/branches");
+    expect(branches).toMatchObject({ status: 501, json: { message: "The GitHub emulator does not implement repos/list-branches (GET /repos/o/r/branches): add it to test/emulator." } });
+    expect(emulator.requests.at(-1)!.unimplemented).toBe("repos/list-branches");
+    emulator.requests.pop();
+  });
+
+  it("refuses a deployment with 409 when the commit's checks are not green and required_contexts is left out", async () => {
+    const sha = emulator.scenario.push("o/r", { message: "red", author: "alice" }).sha;
+    emulator.scenario.check("o/r", sha, "ci/test", "failure");
+    const refused = await api("POST", "/repos/o/r/deployments", { ref: sha, environment: "staging", auto_merge: false });
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({ message: `Conflict: Commit status checks failed for ${sha}.`, errors: [{ field: "required_contexts", contexts: [{ context: "ci/test", state: "failure" }] }] });
+    emulator.requests.pop();
+    // `required_contexts: []`, as Shipline sends it: gating is Shipline's job.
+    expect((await api("POST", "/repos/o/r/deployments", { ref: sha, environment: "staging", auto_merge: false, required_contexts: [] })).status).toBe(201);
+  });
+
+  it("takes a protection rule's review only from the app that is the rule", async () => {
+    const repo = emulator.state.repo("o", "r")!;
+    const run = { id: emulator.state.id(), head_sha: emulator.scenario.head("o/r"), environment: "production", deploymentId: 0, status: "waiting" as const, conclusion: null, reviews: [], resume: async () => {} };
+    repo.workflowRuns.set(run.id, run);
+    const review = await api("POST", `/repos/o/r/actions/runs/${run.id}/deployment_protection_rule`, { environment_name: "production", state: "approved", comment: "not mine to say" });
+    expect(review.status).toBe(403);
+    expect(run.reviews).toEqual([]);
+    emulator.requests.pop();
+  });
+
   it("answers 401 for an unknown token, as GitHub does", async () => {
     const response = await fetch(`${emulator.apiUrl}/repos/o/r`, { headers: { authorization: "token nope" } });
     expect(response.status).toBe(401);

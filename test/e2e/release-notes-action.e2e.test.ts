@@ -74,7 +74,7 @@ describe("actions/release-notes, run from its bundle as a runner runs it", () =>
     expect(notes).not.toContain("internal cleanup");
     expect(notes).toContain("### New contributors\n\n- @newton made their first contribution in #");
     expect(run.summary).toContain("Release v0.5.0: created");
-    expect(releases()).toMatchObject([{ tag_name: "v0.5.0", target_commitish: head, draft: false, body: notes }]);
+    expect(releases()).toMatchObject([{ tag_name: "v0.5.0", target_commitish: head, draft: false, body: `${notes}\n\n<!-- shipline:release v0.5.0 -->` }]);
   });
 
   it("updates the same release when run again, and is routed by the umbrella action", async () => {

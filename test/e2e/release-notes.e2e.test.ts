@@ -108,6 +108,25 @@ describe("release notes from what shipped, against the emulator", () => {
     emulator.requests.splice(before, 1);
   });
 
+  it("leaves one draft when two runs write the same version's draft at once (GitHub lets drafts share a tag)", async () => {
+    const repo = "acme/drafts";
+    emulator.scenario.createRepo(repo);
+    const start = emulator.scenario.head(repo);
+    await deployed(repo, start, "success");
+    const head = release(repo, "feat: drafted twice");
+    const [a, b] = await Promise.all([write(repo, head, { publish: "draft" }), write(repo, head, { publish: "draft" })]);
+    const drafts = [...emulator.state.repo("acme", "drafts")!.releases.values()];
+    expect(drafts.map((r) => [r.tag_name, r.draft])).toEqual([[a.notes.version, true]]);
+    expect(b.notes.version).toBe(a.notes.version);
+    // A draft holds no tag: GitHub's get-release-by-tag does not find it.
+    const byTag = await fetch(`${emulator.apiUrl}/repos/${repo}/releases/tags/${a.notes.version}`, { headers: { authorization: `token ${token}` } });
+    expect(byTag.status).toBe(404);
+    emulator.requests.splice(emulator.requests.length - 1, 1);
+    // Run again: the same draft is updated, not a third made.
+    expect((await write(repo, head, { publish: "draft" })).notes.release.action).toBe("updated");
+    expect(emulator.state.repo("acme", "drafts")!.releases.size).toBe(1);
+  });
+
   describe("the range", () => {
     it("starts, on a first deployment, at the beginning of history, and says so", async () => {
       const repo = "acme/first";

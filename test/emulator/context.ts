@@ -43,6 +43,8 @@ export interface EmulatorContext {
   notify: Notify;
   /** The `issue` of an `issue_comment` on a pull request, as GitHub sends it (with `pull_request`). */
   issueOf: (repo: Repository, pr: PullRequest) => Record<string, unknown>;
+  /** The bot of the app that is the protection rule of `protectEnvironment`'s environments. */
+  protectionRuleApp: string;
 }
 
 export function notFound(res: Response): void {

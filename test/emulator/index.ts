@@ -14,6 +14,7 @@ import { executeGraphql } from "./graphql.js";
 import { Scenario } from "./scenario.js";
 import { Shapes } from "./shapes.js";
 import { GitHubState, type Account } from "./state.js";
+import { operationOf } from "./operations.js";
 import { describeRequirement, manifestRefusal, meets, readManifest, routeRequirement, type Grant, type Manifest } from "./permissions.js";
 import { WebhookDeliverer, type Workflow } from "./webhooks.js";
 
@@ -35,6 +36,8 @@ export interface RecordedRequest {
   invalidResponse?: string;
   /** Set when an installation token lacked the permission (GitHub's 403), naming what was needed. */
   forbidden?: string;
+  /** Set when the request reached an operation of GitHub's description the emulator does not implement. */
+  unimplemented?: string;
 }
 
 export interface EmulatorOptions {
@@ -53,6 +56,9 @@ export interface EmulatorOptions {
 
 /** The id of GitHub Actions' app, as GitHub reports it for check runs made with GITHUB_TOKEN. */
 export const GITHUB_ACTIONS_APP_ID = 15368;
+
+/** Operations served by the emulator's own routes rather than by operation handlers. */
+const ROUTED_HERE = new Set(["apps/create-installation-access-token", "apps/create-from-manifest"]);
 
 /** GitHub's answer to a token without the permission a route needs. */
 const NOT_ACCESSIBLE = { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest", status: "403" };
@@ -84,6 +90,8 @@ export async function startEmulator(options: EmulatorOptions) {
   /** Token -> who it acts as, and for an installation token, the permissions it carries. */
   const tokens = new Map<string, { account: Account; grant?: Grant }>();
   const grant: Grant = options.permissions ?? readManifest().default_permissions ?? {};
+  /** Things that happen on GitHub at the instant a request arrives, before it is answered (`onceBefore`). */
+  const interleaved: Array<{ method: string; path: RegExp; run: () => void | Promise<void> }> = [];
   /** Manifests submitted through the web flow, by the code GitHub hands back. */
   const manifests = new Map<string, Manifest>();
   const bot = state.account(`${options.appSlug ?? "shipline"}[bot]`, "Bot");
@@ -95,7 +103,7 @@ export async function startEmulator(options: EmulatorOptions) {
     { url: options.webhookUrl, secret: options.webhookSecret, appId: options.appId, installationId: 1, events: new Set(options.events ?? manifestEvents()) },
     shapes,
   );
-  const ctx: EmulatorContext = { state, shapes, notify: (event, repo, fields, sender) => deliverer.send(event, repo, fields, sender), issueOf: (repo, pr) => deliverer.issueOf(repo, pr) };
+  const ctx: EmulatorContext = { state, shapes, notify: (event, repo, fields, sender) => deliverer.send(event, repo, fields, sender), issueOf: (repo, pr) => deliverer.issueOf(repo, pr), protectionRuleApp: bot.login };
 
   const handlers: Record<string, Handler> = { ...gitHandlers(ctx), ...deploymentHandlers(ctx), ...checkHandlers(ctx), ...issueHandlers(ctx), ...actionsHandlers(ctx, deliverer) };
 
@@ -145,7 +153,17 @@ export async function startEmulator(options: EmulatorOptions) {
               }
             }
           }
-          next();
+          // An operation the emulator has no state for would answer the description's example
+          // and "succeed": it fails instead, naming the operation, so a new call cannot pass unseen.
+          const operation = path === "/graphql" ? undefined : operationOf(req.method, path);
+          if (operation && !(operation in handlers) && !ROUTED_HERE.has(operation)) {
+            entry.unimplemented = operation;
+            return res.status(501).json({ message: `The GitHub emulator does not implement ${operation} (${req.method} ${path.split("?")[0]}): add it to test/emulator.` });
+          }
+          const due = interleaved.findIndex((i) => i.method === req.method && i.path.test(path));
+          if (due < 0) return next();
+          const [hook] = interleaved.splice(due, 1);
+          Promise.resolve(hook!.run()).then(() => next(), next);
         });
         router.post(GRAPHQL_PATH, async (req: Request, res: Response) => {
           const { forbidden, ...result } = (await executeGraphql(state, req.body ?? {}, req.actor, req.grant)) as { forbidden?: string[] };
@@ -259,6 +277,11 @@ export async function startEmulator(options: EmulatorOptions) {
         );
       }),
     settled: () => deliverer.settled(),
+    /**
+     * Runs `run` once, when the next `method` request whose path matches arrives, before GitHub
+     * answers it: what someone else does on GitHub at that very instant (a push mid-command).
+     */
+    onceBefore: (method: string, path: RegExp, run: () => void | Promise<void>) => void interleaved.push({ method, path, run }),
     /** Requests made with the app's installation tokens (the app's cost), JWT ones aside. */
     appRequests: () => requests.filter((r) => r.actor === bot.login),
     close: () => listening.ensureClose(),

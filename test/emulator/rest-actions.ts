@@ -1,4 +1,4 @@
-import { notFound, repoOf, unprocessable, type EmulatorContext, type Handler } from "./context.js";
+import { actorOf, notFound, repoOf, unprocessable, type EmulatorContext, type Handler } from "./context.js";
 import type { WebhookDeliverer } from "./webhooks.js";
 
 /**
@@ -35,11 +35,16 @@ export function actionsHandlers(ctx: EmulatorContext, deliverer: WebhookDelivere
       res.status(200).json(pending);
     },
 
-    "actions/review-custom-gates-for-run": (c, _req, res) => {
+    "actions/review-custom-gates-for-run": (c, req, res) => {
       const repo = repoOf(ctx, c, res);
       const run = repo?.workflowRuns.get(Number(c.request.params.run_id));
       if (!repo) return;
       if (!run) return notFound(res);
+      // Only the app that is the environment's protection rule may answer it.
+      if (actorOf(ctx, req).login !== ctx.protectionRuleApp) {
+        res.status(403).json({ message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest/actions/workflow-runs#review-custom-deployment-protection-rules-for-a-workflow-run", status: "403" });
+        return;
+      }
       const body = c.request.requestBody as { environment_name: string; state?: string; comment?: string };
       if (body.environment_name !== run.environment) return unprocessable(res, `The run does not wait on ${body.environment_name}`);
       if (run.status !== "waiting") return unprocessable(res, "No pending deployment protection rule for this run");

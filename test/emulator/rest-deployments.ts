@@ -1,3 +1,4 @@
+import { latestStatuses } from "./rest-checks.js";
 import { actorOf, notFound, page, repoOf, unprocessable, type EmulatorContext, type Handler } from "./context.js";
 import type { Deployment, Repository } from "./state.js";
 
@@ -56,6 +57,22 @@ export function deploymentHandlers(ctx: EmulatorContext): Record<string, Handler
       if (body.auto_merge !== false && isBranch && body.ref !== repo.default_branch && defaultHead && !isAncestor(ctx, repo, defaultHead, commit.sha)) {
         res.status(202).json({ message: `Auto-merged ${repo.default_branch} into ${body.ref} on deployment.` });
         return;
+      }
+      // Without `required_contexts`, GitHub checks every context of the commit (commit statuses and
+      // check runs, the newest of each) and refuses with 409 unless all succeeded.
+      if (!Array.isArray(body.required_contexts) || body.required_contexts.length > 0) {
+        const required: string[] | null = Array.isArray(body.required_contexts) ? body.required_contexts : null;
+        const latestRuns = new Map<string, { conclusion: string | null }>();
+        for (const run of [...repo.checkRuns.values()].filter((r) => r.head_sha === commit.sha).sort((a, b) => a.id - b.id)) latestRuns.set(run.name, run);
+        const contexts = new Map<string, boolean>([
+          ...latestStatuses(repo, commit.sha).map((s) => [s.context, s.state === "success"] as const),
+          ...[...latestRuns].map(([name, run]) => [name, run.conclusion === "success" || run.conclusion === "neutral" || run.conclusion === "skipped"] as const),
+        ]);
+        const failing = [...(required ?? contexts.keys())].filter((context) => contexts.get(context) !== true);
+        if (failing.length > 0) {
+          res.status(409).json({ message: `Conflict: Commit status checks failed for ${body.ref}.`, errors: [{ contexts: failing.map((context) => ({ context, state: contexts.has(context) ? "failure" : "missing" })), resource: "Deployment", field: "required_contexts", code: "invalid" }], documentation_url: "https://docs.github.com/rest/deployments/deployments#create-a-deployment" });
+          return;
+        }
       }
       const environment = body.environment ?? "production";
       const now = state.timestamp();

@@ -100,7 +100,8 @@ export function issueHandlers(ctx: EmulatorContext): Record<string, Handler> {
     "repos/get-release-by-tag": (c, _req, res) => {
       const repo = repoOf(ctx, c, res);
       if (!repo) return;
-      const release = [...repo.releases.values()].find((r) => r.tag_name === c.request.params.tag);
+      // GitHub answers only published releases here: a draft holds no tag.
+      const release = [...repo.releases.values()].find((r) => r.tag_name === c.request.params.tag && !r.draft);
       if (!release) return notFound(res);
       return { status: 200, json: shapes.release(repo, release) };
     },
@@ -109,7 +110,8 @@ export function issueHandlers(ctx: EmulatorContext): Record<string, Handler> {
       const repo = repoOf(ctx, c, res);
       if (!repo) return;
       const body = c.request.requestBody;
-      if ([...repo.releases.values()].some((r) => r.tag_name === body.tag_name)) {
+      // A tag has at most one published release; drafts hold no tag, and several may share one.
+      if (!body.draft && [...repo.releases.values()].some((r) => r.tag_name === body.tag_name && !r.draft)) {
         res.status(422).json({ message: "Validation Failed", errors: [{ resource: "Release", code: "already_exists", field: "tag_name" }] });
         return;
       }
@@ -121,6 +123,13 @@ export function issueHandlers(ctx: EmulatorContext): Record<string, Handler> {
       repo.releases.set(release.id, release);
       notify("release.created", repo, { release: shapes.release(repo, release) }, release.author);
       return { status: 201, json: shapes.release(repo, release) };
+    },
+
+    "repos/delete-release": (c, _req, res) => {
+      const repo = repoOf(ctx, c, res);
+      if (!repo) return;
+      if (!repo.releases.delete(Number(c.request.params.release_id))) return notFound(res);
+      res.status(204).end();
     },
 
     "repos/update-release": (c, _req, res) => {

@@ -35,6 +35,7 @@ export const ROUTE_PERMISSIONS: Record<string, Requirement> = {
   "GET /repos/{owner}/{repo}/releases/tags/{tag}": read("contents"),
   "POST /repos/{owner}/{repo}/releases": write("contents"),
   "PATCH /repos/{owner}/{repo}/releases/{release_id}": write("contents"),
+  "DELETE /repos/{owner}/{repo}/releases/{release_id}": write("contents"),
 
   "GET /repos/{owner}/{repo}/deployments": read("deployments"),
   "GET /repos/{owner}/{repo}/deployments/{deployment_id}": read("deployments"),

@@ -52,14 +52,14 @@ export class Scenario {
   }
 
   /** Pushes one commit to a branch (created from the default branch if new) and sends `push`. */
-  push(fullName: string, options: { branch?: string; message: string; files?: FileChanges; author: string; parents?: string[] }): Commit {
+  push(fullName: string, options: { branch?: string; message: string; files?: FileChanges; author: string; parents?: string[]; date?: string }): Commit {
     const repo = this.repo(fullName);
     const branch = options.branch ?? repo.default_branch;
     const ref = `refs/heads/${branch}`;
     const before = repo.refs.get(ref);
     const parentSha = before ?? this.head(fullName);
     const parent = repo.commits.get(parentSha)!;
-    const commit = this.state.commit(repo, options.parents ?? [parentSha], options.message, this.state.account(options.author), applyChanges(parent.files, options.files ?? {}));
+    const commit = this.state.commit(repo, options.parents ?? [parentSha], options.message, this.state.account(options.author), applyChanges(parent.files, options.files ?? {}), options.date);
     repo.refs.set(ref, commit.sha);
     this.sendPush(repo, ref, before ?? ZERO, commit, options.author);
     return commit;
@@ -182,12 +182,14 @@ export class Scenario {
   }
 
   /** Another commit on a pull request's branch (what `git push` to it does). */
-  pushToPullRequest(fullName: string, number: number, options: { message: string; author: string; files?: FileChanges }): Commit {
+  /** A push to the pull request's branch; `date` back-dates the commit, as its committer may. */
+  pushToPullRequest(fullName: string, number: number, options: { message: string; author: string; files?: FileChanges; date?: string }): Commit {
     const pr = this.repo(fullName).pulls.get(number);
     if (!pr) throw new Error(`no pull request #${number}`);
-    const commit = this.push(fullName, { branch: pr.head.ref, message: options.message, author: options.author, files: options.files ?? { [`${pr.head.ref}-${Date.now()}.txt`]: options.message } });
+    const commit = this.push(fullName, { branch: pr.head.ref, message: options.message, author: options.author, files: options.files ?? { [`${pr.head.ref}-${Date.now()}.txt`]: options.message }, ...(options.date ? { date: options.date } : {}) });
     pr.head.sha = commit.sha;
-    pr.updated_at = commit.date;
+    // Updated when pushed, whatever date the commit carries.
+    pr.updated_at = this.state.timestamp();
     return commit;
   }
 

@@ -211,8 +211,10 @@ export class GitHubState {
   }
 
   /** A new commit whose SHA, like git's, depends on its parents, message, author, time and tree. */
-  commit(repo: Repository, parents: string[], message: string, author: Account, files: Map<string, string>): Commit {
-    const date = this.timestamp();
+  /** A commit, dated now unless its committer set another date (git lets anyone back-date a commit). */
+  commit(repo: Repository, parents: string[], message: string, author: Account, files: Map<string, string>, committedDate?: string): Commit {
+    const stamped = this.timestamp();
+    const date = committedDate ?? stamped;
     const tree = [...files].sort(([a], [b]) => a.localeCompare(b)).map(([p, c]) => `${p}\0${c}`).join("\0");
     const sha = createHash("sha1").update(`${parents.join(",")}\n${author.login}\n${date}\n${message}\n${tree}`).digest("hex");
     const commit: Commit = { sha, parents, message, author, date, files };

@@ -11,4 +11,5 @@ export function expectContractKept(emulator: Emulator): void {
   expect(emulator.requests.filter((r) => r.rejectedByDescription)).toEqual([]);
   expect(emulator.requests.filter((r) => r.invalidResponse)).toEqual([]);
   expect(emulator.requests.filter((r) => r.forbidden || r.status === 403)).toEqual([]);
+  expect(emulator.requests.filter((r) => r.unimplemented)).toEqual([]);
 }

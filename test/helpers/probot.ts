@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
+import { isDeepStrictEqual } from "node:util";
 import shipline from "../../app/index.js";
 
 export const PRIVATE_KEY = readFileSync(new URL("../fixtures/test-private-key.pem", import.meta.url), "utf8");
@@ -53,4 +54,25 @@ export function github(): nock.Scope {
     seen.push({ method: req.method, path: decodeURIComponent(req.path), body: body ? JSON.parse(body) : undefined });
   });
   return scope;
+}
+
+/**
+ * The facts query, matched exactly: its text and its variables. A mock that answered any
+ * GraphQL request would let a query that lost a field (the pull request, say) pass unseen.
+ */
+export function factsQuery(pull: number | null, repo = { owner: "Codertocat", repo: "Hello-World" }): nock.Interceptor {
+  const variables = { ...repo, number: pull ?? 0, withPull: pull !== null };
+  return github().post("/graphql", (body: { query?: string; variables?: unknown }) => {
+    const query = body.query ?? "";
+    // The operation, the pull request's part when a pull request is asked for, and the variables.
+    return query.trimStart().startsWith("query ShiplineFacts(") && (pull === null || /pullRequest\(number: \$number\) @include\(if: \$withPull\)/.test(query)) && isDeepStrictEqual(body.variables, variables);
+  });
+}
+
+/** A GraphQL request of one operation (`query Name(`) whose variables include these. */
+export function graphqlOperation(operation: string, variables: Record<string, unknown> = {}): nock.Interceptor {
+  return github().post("/graphql", (body: { query?: string; variables?: Record<string, unknown> }) => {
+    if (!(body.query ?? "").trimStart().startsWith(`query ${operation}(`)) return false;
+    return Object.entries(variables).every(([key, value]) => isDeepStrictEqual(body.variables?.[key], value));
+  });
 }
