@@ -33,6 +33,12 @@ async function requestFigures(): Promise<void> {
     const { scenario } = emulator;
     scenario.createRepo("bench/configured", { files: { ".github/shipline.yml": "stages:\n  - environment: staging\n    auto: true\n  - environment: production\n    production: true\n" } });
     scenario.createRepo("bench/default");
+    // The commenter may deploy: a refusal (permission_denied) costs fewer requests and would flatter the figure.
+    for (const repo of ["bench/configured", "bench/default"]) scenario.setRole(repo, "bench", "write");
+    const deployed = (repo: string) => [...scenario.repo(repo).deployments.values()].length;
+    const expectDeployment = (repo: string, before: number) => {
+      if (deployed(repo) !== before + 1) throw new Error(`/deploy made no deployment in ${repo}: the figure would not be the cost of a deploy`);
+    };
     const merge = (repo: string) => () => {
       const pr = scenario.openPullRequest(repo, { branch: `b${Date.now()}`, title: "Change", author: "alice" });
       scenario.mergePullRequest(repo, pr.number, { by: "bob" });
@@ -44,14 +50,20 @@ async function requestFigures(): Promise<void> {
     const pr = scenario.openPullRequest("bench/configured", { branch: "preview", title: "Preview me", author: "bench" }).number;
     await emulator.settled();
     record("a PR comment that is not a command", String(await appRequests(emulator, () => void scenario.comment("bench/configured", pr, { user: "bench", body: "LGTM, ship it" }))), "0");
+    const beforeConfigured = deployed("bench/configured");
     record("/deploy staging on an open PR (repo has .github/shipline.yml)", String(await appRequests(emulator, () => void scenario.comment("bench/configured", pr, { user: "bench", body: "/deploy staging" }))), "<= 7");
+    expectDeployment("bench/configured", beforeConfigured);
     // The deploy workflow reports the command's deployment: Shipline edits the check run and the comment.
     const previewed = [...scenario.repo("bench/configured").deployments.values()].at(-1)!;
     const finish = () => emulator.reportDeploymentStatus("bench/configured", previewed.id, { state: "success", log_url: "https://ci.example/1" });
     record("a final deployment status -> check run + PR comment", String(await appRequests(emulator, finish)), "4 (+1 promotion or rollback)");
     const pr2 = scenario.openPullRequest("bench/default", { branch: "preview", title: "Preview me", author: "bench" }).number;
     await emulator.settled();
+    const beforeDefault = deployed("bench/default");
     record("/deploy staging on an open PR (no file: org .github looked up)", String(await appRequests(emulator, () => void scenario.comment("bench/default", pr2, { user: "bench", body: "/deploy staging" }))), "<= 7 (+1 org fallback)");
+    expectDeployment("bench/default", beforeDefault);
+    const broken = emulator.requests.filter((r) => r.rejectedByDescription || r.forbidden || r.unimplemented || r.invalidResponse);
+    record("requests GitHub would refuse (description, permissions, private repository)", String(broken.length), "0");
   } finally {
     await app.stop();
     await emulator.close();

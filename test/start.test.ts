@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -75,5 +75,45 @@ describe("npm start reads .env before it checks its settings", () => {
     expect(app.output()).toContain("Shipline cannot start");
     expect(app.output()).toContain("✓ APP_ID");
     expect(app.output()).toContain("✗ WEBHOOK_SECRET");
+  });
+});
+
+/** Redis's CLIENT LIST, over a plain socket: one line per connected client. */
+async function redisClients(): Promise<number | null> {
+  return new Promise((resolve) => {
+    const socket = connect(6379, "127.0.0.1");
+    let answer = "";
+    socket.once("error", () => resolve(null));
+    socket.on("data", (chunk) => {
+      answer += chunk.toString();
+      const header = /^\$(\d+)\r\n/.exec(answer);
+      if (header && answer.length >= header[0].length + Number(header[1])) {
+        socket.end();
+        resolve(answer.slice(header[0].length).trim().split("\n").length);
+      }
+    });
+    socket.write("*2\r\n$6\r\nCLIENT\r\n$4\r\nLIST\r\n");
+  });
+}
+
+const hasRedis = (await redisClients()) !== null;
+if (process.env.CI === "true" && !hasRedis) throw new Error("CI needs Redis on 127.0.0.1:6379 (.ci/run starts one)");
+
+describe.runIf(hasRedis)("npm start with REDIS_URL", () => {
+  it("starts offline (ioredis is a dependency, not fetched through npx) and shares rate limits through Redis", async () => {
+    const before = (await redisClients())!;
+    const port = await freePort();
+    const dir = dotEnv({ APP_ID: "4242", PRIVATE_KEY: generateAppKey(), WEBHOOK_SECRET: "s", PORT: String(port), HOST: "127.0.0.1", REDIS_URL: "redis://127.0.0.1:6379" });
+    const app = startIn(dir);
+    let ping: Response | undefined;
+    for (let i = 0; i < 200 && !ping; i++) {
+      if (app.child.exitCode !== null) throw new Error(`the app exited with ${app.child.exitCode}:\n${app.output()}`);
+      ping = await fetch(`http://127.0.0.1:${port}/ping`).catch(() => undefined);
+      if (!ping) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(ping?.status).toBe(200);
+    expect(app.output()).not.toContain("Cannot find package");
+    // Probot's throttling (Bottleneck) holds its connections to Redis.
+    expect((await redisClients())!).toBeGreaterThan(before);
   });
 });
