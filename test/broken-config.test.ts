@@ -14,7 +14,7 @@ const BROKEN: Array<[string, string, string[]]> = [
   ["a list at the top", "- staging\n- production\n", ["`(top level)`: expected a mapping of keys; found a list of 2 items"]],
   ["plain text", "just some words\n", ["valid YAML", "not an object"]],
   ["unknown top-level key", "stages:\n  - environment: staging\nstagse: []\n", ["`stagse`: expected `stages` (a known key", "found the unknown key `stagse`"]],
-  ["misspelt release_notes key", "release_notes:\n  enabeld: true\n", ["`release_notes.enabeld`: expected `enabled` (a known key; the keys here are `enabled`, `publish`, `exclude_labels`, `categories`, `max_commits`); found the unknown key `enabeld`"]],
+  ["misspelt release_notes key", "release_notes:\n  enabeld: true\n", ["`release_notes.enabeld`: expected `enabled` (a known key; the keys here are `enabled`, `publish`, `exclude_labels`, `categories`, `version_labels`, `max_commits`); found the unknown key `enabeld`"]],
   ["misspelt freeze window key", "stages:\n  - environment: production\n    freeze:\n      - from: fri 18:00\n        to: mon 08:00\n        timzone: UTC\n", ["`stages[0].freeze[0].timzone`: expected `timezone` (a known key; the keys here are `from`, `to`, `timezone`, `reason`)"]],
   ["misspelt category key", "release_notes:\n  categories:\n    - title: Security\n      lables: [security]\n", ["`release_notes.categories[0].lables`: expected `labels` (a known key; the keys here are `title`, `labels`, `types`)"]],
   ["unknown key far from any", "stages:\n  - environment: staging\n    colour: blue\n", ["`stages[0].colour`: expected one of the known keys `environment`, `auto`, `production`, `url`"]],

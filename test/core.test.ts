@@ -69,7 +69,7 @@ describe("parseConfig", () => {
       ok: true,
       config: {
         allow_forks: false,
-        release_notes: { enabled: false, publish: "draft", exclude_labels: ["skip-changelog", "no-release-notes"], categories: DEFAULT_CATEGORIES, max_commits: 5000 },
+        release_notes: { enabled: false, publish: "draft", exclude_labels: ["skip-changelog", "no-release-notes"], categories: DEFAULT_CATEGORIES, version_labels: { major: ["major"], minor: ["minor"], patch: ["patch"] }, max_commits: 5000 },
         stages: [
           {
             environment: "prod-eu",
@@ -182,8 +182,15 @@ describe("mergeDeployment", () => {
 
 describe("release_notes in .github/shipline.yml", () => {
   it("reads categories, labels to leave out and the publishing choice", () => {
-    const result = parseConfig({ release_notes: { enabled: true, publish: "release", exclude_labels: ["internal"], categories: [{ title: "Security", labels: ["security"] }], max_commits: 200 } });
-    expect(result.ok && result.config.release_notes).toEqual({ enabled: true, publish: "release", exclude_labels: ["internal"], categories: [{ title: "Security", labels: ["security"], types: [] }], max_commits: 200 });
+    const result = parseConfig({ release_notes: { enabled: true, publish: "release", exclude_labels: ["internal"], categories: [{ title: "Security", labels: ["security"] }], version_labels: { minor: ["release:feature"] }, max_commits: 200 } });
+    expect(result.ok && result.config.release_notes).toEqual({
+      enabled: true,
+      publish: "release",
+      exclude_labels: ["internal"],
+      categories: [{ title: "Security", labels: ["security"], types: [] }],
+      version_labels: { major: ["major"], minor: ["release:feature"], patch: ["patch"] },
+      max_commits: 200,
+    });
   });
 
   it("names the field and the fix for a bad value", () => {

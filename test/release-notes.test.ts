@@ -67,6 +67,29 @@ describe("release notes: what goes where", () => {
   });
 });
 
+describe("release notes: titles and labels as people write them", () => {
+  it("strips only real conventional types from titles: a `Platform:` prefix stays", () => {
+    const { changes } = changesOf([merged(pull(70, "Android: fix crash on rotate")), merged(pull(71, "fix(ios): keyboard overlap")), merged(pull(72, "WIP: nothing"))], SETTINGS);
+    expect(changes.map((c) => [c.title, c.type, c.category])).toEqual([
+      ["Android: fix crash on rotate", null, "Other changes"],
+      ["keyboard overlap", "fix", "🐛 Fixes"],
+      ["WIP: nothing", null, "Other changes"],
+    ]);
+  });
+
+  it("takes a type a category declares, as the config says", () => {
+    const settings = { categories: [{ title: "Security", labels: [], types: ["sec"] }], excludeLabels: [] };
+    expect(changesOf([merged(pull(73, "sec: rotate keys"))], settings).changes.map((c) => [c.title, c.category])).toEqual([["rotate keys", "Security"]]);
+  });
+
+  it("excludes by label whatever the case, on either side", () => {
+    const labelled = (n: number, label: string) => merged({ ...pull(n, `fix: change ${n}`), labels: [label] });
+    const settings = { categories: DEFAULT_CATEGORIES, excludeLabels: ["Skip-Changelog"] };
+    const { changes, excluded } = changesOf([labelled(80, "skip-changelog"), labelled(81, "SKIP-CHANGELOG"), labelled(82, "bug")], settings);
+    expect([changes.map((c) => c.number), excluded]).toEqual([[82], 2]);
+  });
+});
+
 describe("release notes: the version", () => {
   const changes = (...titles: string[]) => changesOf(titles.map((t, i) => merged(pull(100 + i, t))), SETTINGS).changes;
   it.each([
@@ -81,6 +104,22 @@ describe("release notes: the version", () => {
     [null, ["feat: e"], "2026-11-24-abcdef1"],
   ] as const)("after %s with %j: %s", (tag, titles, version) => {
     expect(nextVersion(tag, changes(...titles), "2026-11-24", "abcdef1".padEnd(40, "0"))).toBe(version);
+  });
+
+  const labelled = (...labels: string[][]) => changesOf(labels.map((l, i) => merged({ ...pull(200 + i, `change ${i}`), labels: l })), SETTINGS).changes;
+  it.each([
+    [[["minor"]], "v1.5.0"],
+    [[["Major"], ["minor"]], "v2.0.0"],
+    [[["patch"]], "v1.4.3"],
+    [[["bug"]], "v1.4.3"],
+  ] as const)("labels %j bump v1.4.2 to %s, the highest winning", (labels, version) => {
+    expect(nextVersion("v1.4.2", labelled(...labels.map((l) => [...l])), "2026-11-24", "a".repeat(40))).toBe(version);
+  });
+
+  it("reads the bump labels from the config", () => {
+    expect(nextVersion("v1.4.2", labelled(["release:feature"]), "2026-11-24", "a".repeat(40), { major: ["release:breaking"], minor: ["release:feature"], patch: [] })).toBe("v1.5.0");
+    // A type still counts beside the labels: `feat` with a patch label is a minor.
+    expect(nextVersion("v1.4.2", [...changes("feat: x"), ...labelled(["patch"])], "2026-11-24", "a".repeat(40))).toBe("v1.5.0");
   });
 });
 

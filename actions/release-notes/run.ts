@@ -16,7 +16,7 @@ async function settingsFrom(path: string): Promise<NotesSettings> {
   const { configFromText } = await import("../../shared/config/load.js");
   const loaded = configFromText(readFileSync(path, "utf8"));
   if (!loaded.ok) throw new InputError(`${path} is not valid:\n${loaded.problems.map((p) => `- \`${p.path}\`: expected ${p.expected}; found ${p.found}.`).join("\n")}`);
-  return { categories: loaded.config.release_notes.categories, excludeLabels: loaded.config.release_notes.exclude_labels };
+  return { categories: loaded.config.release_notes.categories, excludeLabels: loaded.config.release_notes.exclude_labels, versionLabels: loaded.config.release_notes.version_labels };
 }
 
 /** The release-notes action: the range the deployment shipped, its notes, the release, outputs and summary. */

@@ -15,3 +15,11 @@ export const DEFAULT_CATEGORIES: NoteCategory[] = [
   { title: "🧰 Maintenance", labels: ["chore", "dependencies", "ci"], types: ["chore", "build", "ci", "test", "style", "revert"] },
 ];
 export const DEFAULT_EXCLUDE_LABELS = ["skip-changelog", "no-release-notes"];
+
+/** Labels that choose the version's bump, as release-drafter's version resolver names them. */
+export interface VersionLabels {
+  major: string[];
+  minor: string[];
+  patch: string[];
+}
+export const DEFAULT_VERSION_LABELS: VersionLabels = { major: ["major"], minor: ["minor"], patch: ["patch"] };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DURATION_PATTERN, parseDuration } from "./duration.js";
 import { describeConfigIssues, type ConfigProblem } from "./errors.js";
-import { DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS } from "./release-notes-defaults.js";
+import { DEFAULT_CATEGORIES, DEFAULT_EXCLUDE_LABELS, DEFAULT_VERSION_LABELS } from "./release-notes-defaults.js";
 
 /** Where Shipline reads its configuration, relative to the repository root. */
 export const CONFIG_PATH = ".github/shipline.yml";
@@ -154,6 +154,14 @@ const releaseNotes = z
     publish: z.enum(["release", "draft", "none"]).default("draft").describe("`release` publishes a GitHub Release (tag at the deployed SHA), `draft` keeps it a draft, `none` only comments."),
     exclude_labels: z.array(z.string().min(1)).default(DEFAULT_EXCLUDE_LABELS).describe("Pull requests with these labels are left out."),
     categories: z.array(noteCategory).min(1).default(DEFAULT_CATEGORIES).describe("Sections in order (breaking changes always come first); default: features, fixes, performance, refactoring, docs, maintenance."),
+    version_labels: z
+      .strictObject({
+        major: z.array(z.string().min(1)).default(DEFAULT_VERSION_LABELS.major).describe("Labels that make the next version a major one."),
+        minor: z.array(z.string().min(1)).default(DEFAULT_VERSION_LABELS.minor).describe("Labels that make it at least a minor one."),
+        patch: z.array(z.string().min(1)).default(DEFAULT_VERSION_LABELS.patch).describe("Labels that make it at least a patch."),
+      })
+      .prefault({})
+      .describe("Pull request labels that choose the version's bump beside the conventional types; the highest wins."),
     max_commits: z.number().int().min(1).max(20_000).default(5000).describe("How far back a first deployment's notes go."),
   })
   .prefault({});

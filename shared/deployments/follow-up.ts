@@ -75,7 +75,7 @@ async function notesFor(github: GitHubGateway, status: FinalStatus, config: Ship
       from: null,
       deploymentId: status.deployment.id,
       maxCommits: settings.max_commits,
-      settings: { categories: settings.categories, excludeLabels: settings.exclude_labels },
+      settings: { categories: settings.categories, excludeLabels: settings.exclude_labels, versionLabels: settings.version_labels },
       publish: settings.publish,
       dryRun: false,
       today: status.at.slice(0, 10),

@@ -1,6 +1,6 @@
 import semver from "semver";
 import { escapeMarkdown, shortSha } from "../render/markdown.js";
-import type { NoteCategory } from "../config/release-notes-defaults.js";
+import { DEFAULT_VERSION_LABELS, type NoteCategory, type VersionLabels } from "../config/release-notes-defaults.js";
 
 /** A pull request as the notes need it. */
 export interface NotePull {
@@ -24,6 +24,8 @@ export interface NoteCommit {
 export interface NotesSettings {
   categories: NoteCategory[];
   excludeLabels: string[];
+  /** Labels that choose the bump; release-drafter's `major`/`minor`/`patch` when not given. */
+  versionLabels?: VersionLabels;
 }
 
 const OTHER = "Other changes";
@@ -48,6 +50,8 @@ export interface Change {
 }
 
 const CONVENTIONAL = /^(\w+)(?:\(([^)]*)\))?(!)?:\s*(.+)$/;
+/** The Conventional Commits types (and Angular's): only these, and the types a category names, are stripped from titles. */
+const CONVENTIONAL_TYPES = ["feat", "fix", "docs", "style", "refactor", "perf", "test", "build", "ci", "chore", "revert"];
 const REVERT_TITLE = /^Revert "(.+)"$/;
 const REVERTS_SHA = /This reverts commit ([0-9a-f]{7,40})/;
 const BREAKING_NOTE = /^BREAKING[ -]CHANGE:/m;
@@ -64,6 +68,7 @@ function headline(message: string): string {
 export function changesOf(commits: readonly NoteCommit[], settings: NotesSettings): { changes: Change[]; reverted: number; excluded: number } {
   const byPull = new Map<number, Change>();
   const changes: Change[] = [];
+  const types = new Set([...CONVENTIONAL_TYPES, ...settings.categories.flatMap((c) => c.types.map((t) => t.toLowerCase()))]);
   for (const c of commits) {
     if (c.pull) {
       const existing = byPull.get(c.pull.number);
@@ -72,12 +77,12 @@ export function changesOf(commits: readonly NoteCommit[], settings: NotesSetting
         if (BREAKING_NOTE.test(c.message)) existing.breaking = true;
         continue;
       }
-      const change = describe("pull", c.pull.title, c.sha, c.pull.number, c.pull.labels, c.pull.author ? [c.pull.author] : [], c.pull.body, c.message);
+      const change = describe(types, "pull", c.pull.title, c.sha, c.pull.number, c.pull.labels, c.pull.author ? [c.pull.author] : [], c.pull.body, c.message);
       // Before the merge GitHub says so itself; after it, the range's search does (see releaseRange).
       change.firstTime = c.pull.authorAssociation === "FIRST_TIME_CONTRIBUTOR" || c.pull.authorAssociation === "FIRST_TIMER";
       byPull.set(c.pull.number, change);
       changes.push(change);
-    } else changes.push(describe("commit", headline(c.message), c.sha, null, [], c.author ? [c.author] : [], "", c.message));
+    } else changes.push(describe(types, "commit", headline(c.message), c.sha, null, [], c.author ? [c.author] : [], "", c.message));
   }
 
   // A change and its revert, both in the range, cancel out: neither shipped.
@@ -95,14 +100,18 @@ export function changesOf(commits: readonly NoteCommit[], settings: NotesSetting
     dropped.add(revert);
     dropped.add(target);
   }
-  const excluded = changes.filter((c) => !dropped.has(c) && c.labels.some((l) => settings.excludeLabels.includes(l.toLowerCase())));
+  // Labels match whatever their case, on either side (GitHub's label names are case-insensitive).
+  const excludedLabels = new Set(settings.excludeLabels.map((l) => l.toLowerCase()));
+  const excluded = changes.filter((c) => !dropped.has(c) && c.labels.some((l) => excludedLabels.has(l.toLowerCase())));
   const kept = changes.filter((c) => !dropped.has(c) && !excluded.includes(c));
   for (const change of kept) change.category = change.breaking ? BREAKING : categoryOf(change, settings.categories);
   return { changes: kept, reverted: dropped.size, excluded: excluded.length };
 }
 
-function describe(kind: Change["kind"], title: string, sha: string, number: number | null, labels: string[], authors: string[], body: string, message: string): Change {
-  const m = CONVENTIONAL.exec(title);
+function describe(types: ReadonlySet<string>, kind: Change["kind"], title: string, sha: string, number: number | null, labels: string[], authors: string[], body: string, message: string): Change {
+  // "Android: fix crash" names a platform, not a type: only known types are read as one.
+  const parsed = CONVENTIONAL.exec(title);
+  const m = parsed && types.has(parsed[1]!.toLowerCase()) ? parsed : null;
   return {
     kind,
     number,
@@ -133,10 +142,16 @@ function categoryOf(change: Change, categories: readonly NoteCategory[]): string
  * The next version: semver from the change types when the previous version is a semver tag
  * (major on a breaking change, minor on a feature, patch otherwise); else the date and SHA.
  */
-export function nextVersion(previousTag: string | null, changes: readonly Change[], date: string, sha: string): string {
+export function nextVersion(previousTag: string | null, changes: readonly Change[], date: string, sha: string, versionLabels: VersionLabels = DEFAULT_VERSION_LABELS): string {
   const previous = previousTag === null ? null : semver.parse(previousTag);
   if (!previous) return `${date}-${shortSha(sha)}`;
-  const bump = changes.some((c) => c.breaking) ? "major" : changes.some((c) => c.type === "feat" || c.category === "🚀 Features") ? "minor" : "patch";
+  const labelled = (level: keyof VersionLabels) => {
+    const wanted = new Set(versionLabels[level].map((l) => l.toLowerCase()));
+    return changes.some((c) => c.labels.some((l) => wanted.has(l.toLowerCase())));
+  };
+  // The highest of what the types say and what the labels say.
+  const bump =
+    changes.some((c) => c.breaking) || labelled("major") ? "major" : changes.some((c) => c.type === "feat" || c.category === "🚀 Features") || labelled("minor") ? "minor" : "patch";
   // semver's own rules: from a prerelease, the bump that reaches its release gives the release
   // (`1.2.0-rc.1` + minor = `1.2.0`); the tag's `v` prefix is kept.
   return `${previousTag!.startsWith("v") ? "v" : ""}${semver.inc(previous, bump)!}`;

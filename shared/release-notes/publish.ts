@@ -42,7 +42,7 @@ export async function writeReleaseNotes(input: WriteNotesInput): Promise<Written
     if (first) first.firstTime = true;
   }
   // Stable across re-runs: the head's own tag if it has one, and the commit's date, not today's.
-  const version = range.headTag ?? nextVersion(range.previousTag, changes, range.headDate.slice(0, 10) || input.today, input.sha);
+  const version = range.headTag ?? nextVersion(range.previousTag, changes, range.headDate.slice(0, 10) || input.today, input.sha, input.settings.versionLabels);
   const markdown = renderReleaseNotes({
     version,
     repository: input.repository,
