@@ -204,7 +204,7 @@ describe("following deployments (app/lifecycle.ts)", () => {
       message,
       committedDate: "2026-11-20T08:00:00Z",
       author: { name: "alice", user: { login: "alice" } },
-      associatedPullRequests: { nodes: pr ? [{ number: pr, title: message.replace(/ \(#\d+\)$/, ""), body: "", mergedAt: "2026-11-23T08:00:00Z", authorAssociation: "CONTRIBUTOR", author: { login: "alice" }, labels: { nodes: [] } }] : [] },
+      associatedPullRequests: { nodes: pr ? [{ number: pr, title: message.replace(/ \(#\d+\)$/, ""), body: "", mergedAt: "2026-11-23T08:00:00Z", authorAssociation: "CONTRIBUTOR", author: { login: "alice" }, labels: { nodes: [] }, repository: { nameWithOwner: "Codertocat/Hello-World" } }] : [] },
     });
     const notesRequests = () => {
       graphqlOperation("ShiplineReleaseRange", { owner: "Codertocat", repo: "Hello-World", environment: "production", head: SHA, withFrom: false }).reply(200, { data: { repository: { head: { oid: SHA, committedDate: "2026-11-23T08:00:00Z" }, deployments: { nodes: [{ databaseId: 5, commitOid: BASE, task: "deploy", statuses: { nodes: [{ state: "SUCCESS" }] } }] }, tags: { nodes: [{ name: "v1.2.3", target: { oid: "c".repeat(40) } }] } } } });

@@ -28,7 +28,7 @@ const PAGE_FIELDS = /* GraphQL */ `
     oid message committedDate
     author { name user { login } }
     associatedPullRequests(first: 3) {
-      nodes { number title body mergedAt authorAssociation author { login } labels(first: 20) { nodes { name } } }
+      nodes { number title body mergedAt authorAssociation author { login } labels(first: 20) { nodes { name } } repository { nameWithOwner } }
     }
   }
 `;
@@ -69,7 +69,7 @@ interface HistoryNode {
   committedDate: string;
   author: { name: string | null; user: { login: string } | null } | null;
   associatedPullRequests: {
-    nodes: Array<{ number: number; title: string; body: string; mergedAt: string | null; authorAssociation: string; author: { login: string } | null; labels: { nodes: Array<{ name: string }> } }>;
+    nodes: Array<{ number: number; title: string; body: string; mergedAt: string | null; authorAssociation: string; author: { login: string } | null; labels: { nodes: Array<{ name: string }> }; repository?: { nameWithOwner: string } | null }>;
   } | null;
 }
 
@@ -197,8 +197,10 @@ export async function releaseRange(github: GitHubGateway, request: RangeRequest)
       end = limited;
     }
   }
+  const ownName = `${github.repo.owner}/${github.repo.repo}`.toLowerCase();
   const commits = walked.slice(0, end).map((c) => {
-    const pull = c.associatedPullRequests?.nodes.find((p) => p.mergedAt !== null) ?? null;
+    // A commit is associated with pull requests of forks too: only this repository's count.
+    const pull = c.associatedPullRequests?.nodes.find((p) => p.mergedAt !== null && p.repository?.nameWithOwner.toLowerCase() === ownName) ?? null;
     return {
       sha: c.oid,
       message: c.message,

@@ -108,6 +108,24 @@ describe("release notes from what shipped, against the emulator", () => {
     emulator.requests.splice(before, 1);
   });
 
+  it("counts only this repository's pull requests: a fork's pull request holding the same commit is not it", async () => {
+    const repo = "acme/upstream";
+    emulator.scenario.createRepo(repo);
+    const start = emulator.scenario.head(repo);
+    await deployed(repo, start, "success");
+    const head = release(repo, "fix: the upstream change");
+    const number = [...emulator.state.repo("acme", "upstream")!.pulls.values()].at(-1)!.number;
+    // A fork holds the same commit, and a pull request of its own with the same number.
+    emulator.scenario.createRepo("mallory/upstream-fork");
+    const fork = emulator.state.repo("mallory", "upstream-fork")!;
+    const upstream = emulator.state.repo("acme", "upstream")!;
+    fork.commits.set(head, upstream.commits.get(head)!);
+    fork.pulls.set(number, { ...upstream.pulls.get(number)!, title: "feat!: the fork's own work", user: emulator.state.account("mallory") });
+    const { notes } = await write(repo, head, { publish: "none" });
+    expect(notes.range.commits.map((c) => c.pull?.title)).toEqual(["fix: the upstream change"]);
+    expect(notes.markdown).not.toContain("fork's own work");
+  });
+
   it("leaves one draft when two runs write the same version's draft at once (GitHub lets drafts share a tag)", async () => {
     const repo = "acme/drafts";
     emulator.scenario.createRepo(repo);

@@ -87,7 +87,11 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
     author: { name: c.author.login, email: `${c.author.login}@users.noreply.example`, user: actor(c.author) },
     statusCheckRollup: () => rollup(repo, c.sha),
     history: (args: Args) => history(repo, c, args),
-    associatedPullRequests: (args: Args) => connection((pullsOfCommit(repo).get(c.sha) ?? []).map((pr) => pull(repo, pr)), args, "associatedPullRequests"),
+    // GitHub also lists pull requests of other repositories holding the same commit (forks), first here.
+    associatedPullRequests: (args: Args) => {
+      const elsewhere = [...state.repos.values()].filter((r) => r !== repo && r.commits.has(c.sha)).flatMap((r) => (pullsOfCommit(r).get(c.sha) ?? []).map((pr) => pull(r, pr)));
+      return connection([...elsewhere, ...(pullsOfCommit(repo).get(c.sha) ?? []).map((pr) => pull(repo, pr))], args, "associatedPullRequests");
+    },
   });
 
   /**
@@ -188,6 +192,7 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
   const pull = (repo: Repository, pr: PullRequest): Record<string, unknown> => ({
     __typename: "PullRequest",
     number: pr.number,
+    repository: { nameWithOwner: `${repo.owner.login}/${repo.name}` },
     title: pr.title,
     body: pr.body,
     mergedAt: pr.merged_at,
