@@ -65,7 +65,7 @@ function headline(message: string): string {
 }
 
 /** Groups the range's commits into changes: one per pull request, one per commit pushed without one. */
-export function changesOf(commits: readonly NoteCommit[], settings: NotesSettings): { changes: Change[]; reverted: number; excluded: number } {
+export function changesOf(commits: readonly NoteCommit[], settings: NotesSettings): { changes: Change[]; reverted: number; excluded: number; excludedChanges: Change[] } {
   const byPull = new Map<number, Change>();
   const changes: Change[] = [];
   const types = new Set([...CONVENTIONAL_TYPES, ...settings.categories.flatMap((c) => c.types.map((t) => t.toLowerCase()))]);
@@ -105,7 +105,7 @@ export function changesOf(commits: readonly NoteCommit[], settings: NotesSetting
   const excluded = changes.filter((c) => !dropped.has(c) && c.labels.some((l) => excludedLabels.has(l.toLowerCase())));
   const kept = changes.filter((c) => !dropped.has(c) && !excluded.includes(c));
   for (const change of kept) change.category = change.breaking ? BREAKING : categoryOf(change, settings.categories);
-  return { changes: kept, reverted: dropped.size, excluded: excluded.length };
+  return { changes: kept, reverted: dropped.size, excluded: excluded.length, excludedChanges: excluded };
 }
 
 function describe(types: ReadonlySet<string>, kind: Change["kind"], title: string, sha: string, number: number | null, labels: string[], authors: string[], body: string, message: string): Change {
@@ -177,6 +177,8 @@ export interface NotesInput {
   excluded: number;
   settings: NotesSettings;
   serverUrl: string;
+  /** First contributions whose pull request is left out of the list (excluded by label): still theirs to name. */
+  firstContributions?: Array<{ login: string; number: number }>;
 }
 
 /** The notes as Markdown: breaking changes first, then each category, new contributors, the full range. */
@@ -193,7 +195,12 @@ export function renderReleaseNotes(input: NotesInput): string {
     .map((title) => ({ title, items: input.changes.filter((c) => c.category === title) }))
     .filter((s) => s.items.length > 0)
     .flatMap((s) => [`### ${s.title}`, "", ...s.items.map(line), ""]);
-  const newcomers = [...new Map(input.changes.filter((c) => c.firstTime && c.authors[0] && !isBot(c.authors[0])).map((c) => [c.authors[0]!, c])).values()];
+  const newcomers = [
+    ...new Map([
+      ...(input.firstContributions ?? []).map(({ login, number }) => [login, { login, number }] as const),
+      ...input.changes.filter((c) => c.firstTime && c.authors[0] && !isBot(c.authors[0])).map((c) => [c.authors[0]!, { login: c.authors[0]!, number: c.number }] as const),
+    ]).values(),
+  ].sort((a, b) => (a.number ?? 0) - (b.number ?? 0));
   const dropped = [input.reverted ? `${input.reverted} reverted within the range` : "", input.excluded ? `${input.excluded} excluded by label` : ""].filter(Boolean).join(", ");
   const compare = input.from ? `${input.serverUrl}/${input.repository}/compare/${input.from}...${input.to}` : `${input.serverUrl}/${input.repository}/commits/${input.to}`;
   return [
@@ -202,7 +209,7 @@ export function renderReleaseNotes(input: NotesInput): string {
     `Deployed to **${escapeMarkdown(input.environment, 100)}**: ${input.from ? `\`${shortSha(input.from)}\`…` : ""}\`${shortSha(input.to)}\`, ${input.commits} commit${input.commits === 1 ? "" : "s"}, ${pulls} pull request${pulls === 1 ? "" : "s"}${dropped ? ` (${dropped} left out)` : ""}. ${input.rangeNote}`,
     "",
     ...(sections.length ? sections : ["_No change to list._", ""]),
-    ...(newcomers.length ? ["### New contributors", "", ...newcomers.map((c) => `- ${credit(c.authors[0]!)} made their first contribution in #${c.number}`), ""] : []),
+    ...(newcomers.length ? ["### New contributors", "", ...newcomers.map((c) => `- ${credit(c.login)} made their first contribution in #${c.number}`), ""] : []),
     `**Full changelog**: ${compare}`,
   ].join("\n");
 }

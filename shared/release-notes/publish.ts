@@ -35,11 +35,14 @@ export interface WrittenNotes {
  */
 export async function writeReleaseNotes(input: WriteNotesInput): Promise<WrittenNotes> {
   const range = await releaseRange(input.github, { environment: input.environment, head: input.sha, from: input.from, deploymentId: input.deploymentId, maxCommits: input.maxCommits });
-  const { changes, reverted, excluded } = changesOf(range.commits, input.settings);
-  // A newcomer's first contribution is their earliest pull request in the range.
+  const { changes, reverted, excluded, excludedChanges } = changesOf(range.commits, input.settings);
+  // A newcomer's first contribution is their earliest pull request in the range, listed or not
+  // (a first pull request excluded by label is still the first: the next one is not).
+  const firstContributions: Array<{ login: string; number: number }> = [];
   for (const login of range.newcomers) {
-    const first = changes.filter((c) => c.kind === "pull" && c.authors[0] === login).sort((a, b) => a.number! - b.number!)[0];
-    if (first) first.firstTime = true;
+    const first = [...changes, ...excludedChanges].filter((c) => c.kind === "pull" && c.authors[0] === login).sort((a, b) => a.number! - b.number!)[0];
+    if (first && changes.includes(first)) first.firstTime = true;
+    else if (first) firstContributions.push({ login, number: first.number! });
   }
   // Stable across re-runs: the head's own tag if it has one, and the commit's date, not today's.
   const version = range.headTag ?? nextVersion(range.previousTag, changes, range.headDate.slice(0, 10) || input.today, input.sha, input.settings.versionLabels);
@@ -56,6 +59,7 @@ export async function writeReleaseNotes(input: WriteNotesInput): Promise<Written
     excluded,
     settings: input.settings,
     serverUrl: input.serverUrl,
+    firstContributions,
   });
   if (input.publish === "none") return { version, markdown, range, release: { action: "not published", url: null } };
   if (input.dryRun) return { version, markdown, range, release: { action: "would create or update", url: null } };

@@ -230,6 +230,18 @@ describe("release notes from what shipped, against the emulator", () => {
       await expect(write(repo, head, { publish: "none", from: "v9.9.9" })).rejects.toThrow("`from`: `v9.9.9` names no commit of the repository. Give a tag, a branch or a SHA.");
     });
 
+    it("names a newcomer's real first pull request, even when a label leaves it out of the list", async () => {
+      const repo = "acme/first";
+      emulator.scenario.createRepo(repo);
+      await deployed(repo, release(repo, "feat: before", [], "olivia"), "success");
+      release(repo, "chore: tidy the CI", ["skip-changelog"], "newton");
+      const first = [...emulator.state.repo("acme", "first")!.pulls.values()].at(-1)!.number;
+      const head = release(repo, "feat: newton's second", [], "newton");
+      const { notes } = await write(repo, head, { publish: "none" });
+      expect(notes.markdown).toContain(`### New contributors\n\n- @newton made their first contribution in #${first}\n`);
+      expect(notes.markdown).not.toContain("tidy the CI");
+    });
+
     it("names first-time contributors, not people who contributed before the range, nor bots", async () => {
       const repo = "acme/newcomers";
       emulator.scenario.createRepo(repo);
