@@ -4,7 +4,7 @@ import { dirname, join, relative } from "node:path";
 import { buildSchema, getNamedType, parse, TypeInfo, validate, visit, visitWithTypeInfo } from "graphql";
 import { describe, expect, it } from "vitest";
 import { FACTS_QUERY } from "../shared/github/facts.js";
-import { historyQuery, newcomersQuery, RANGE_QUERY } from "../shared/release-notes/range.js";
+import { historyQuery, newcomersQuery, RANGE_QUERY, unlinkedPullsQuery } from "../shared/release-notes/range.js";
 import { describeRequirement, eventPermissions, meets, readManifest, type Grant } from "./emulator/permissions.js";
 import { GRAPHQL_FIELD_PERMISSIONS, ROUTE_PERMISSIONS } from "./emulator/route-permissions.js";
 import { projectRoot } from "./emulator/root.js";
@@ -75,8 +75,8 @@ describe("every call Shipline's app makes is covered by app.yml's permissions", 
     expect(ungrantedRoutes(restRoutes().keys(), grant)).toEqual([]);
   });
 
-  it("grants every GraphQL field of the facts, release-range, history and newcomers queries", () => {
-    const fields = new Set([FACTS_QUERY, RANGE_QUERY, historyQuery(0, 10), historyQuery(10, 10), newcomersQuery(3)].flatMap((q) => [...coordinatesOf(q)]));
+  it("grants every GraphQL field of the facts, release-range, history, newcomers and unlinked-pulls queries", () => {
+    const fields = new Set([FACTS_QUERY, RANGE_QUERY, historyQuery(0, 10), historyQuery(10, 10), newcomersQuery(3), unlinkedPullsQuery([7, 8])].flatMap((q) => [...coordinatesOf(q)]));
     expect(fields.has("Repository.deployments")).toBe(true);
     expect(ungrantedFields(fields, grant)).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import semver from "semver";
+import { pullRequestFromMessage } from "../pipeline/merge-target.js";
 import type { GitHubGateway } from "../github/gateway.js";
 import { shortSha } from "../render/markdown.js";
 import { LOGIN, type NoteCommit } from "./notes.js";
@@ -198,9 +199,16 @@ export async function releaseRange(github: GitHubGateway, request: RangeRequest)
     }
   }
   const ownName = `${github.repo.owner}/${github.repo.repo}`.toLowerCase();
-  const commits = walked.slice(0, end).map((c) => {
-    // A commit is associated with pull requests of forks too: only this repository's count.
-    const pull = c.associatedPullRequests?.nodes.find((p) => p.mergedAt !== null && p.repository?.nameWithOwner.toLowerCase() === ownName) ?? null;
+  const inRange = walked.slice(0, end);
+  // A commit is associated with pull requests of forks too: only this repository's count.
+  const linked = (c: HistoryNode) => c.associatedPullRequests?.nodes.find((p) => p.mergedAt !== null && p.repository?.nameWithOwner.toLowerCase() === ownName) ?? null;
+  // GitHub links a merge commit to its pull request a little after the merge: until then, the
+  // number GitHub wrote in the merge or squash message is read, all such pull requests at once.
+  const unlinked = [...new Set(inRange.filter((c) => !linked(c)).map((c) => pullRequestFromMessage(c.message)).filter((n): n is number => n !== null))].slice(0, 100);
+  const byNumber = unlinked.length ? await pullsByNumber(github, unlinked) : new Map<number, PullNode>();
+  const commits = inRange.map((c) => {
+    const number = pullRequestFromMessage(c.message);
+    const pull = linked(c) ?? (number !== null ? (byNumber.get(number) ?? null) : null);
     return {
       sha: c.oid,
       message: c.message,
@@ -211,6 +219,32 @@ export async function releaseRange(github: GitHubGateway, request: RangeRequest)
   const since = from ? walked.find((c) => c.oid === from)?.committedDate ?? null : null;
   const newcomers = await newcomersOf(github, commits, since);
   return { from, commits, note, previousTag: tag?.name ?? null, headTag: own?.name ?? null, headDate: repo.head.committedDate ?? new Date().toISOString(), newcomers };
+}
+
+type PullNode = NonNullable<HistoryNode["associatedPullRequests"]>["nodes"][number];
+
+/** The query of `pullsByNumber`: one `p<number>` alias a pull request. */
+export function unlinkedPullsQuery(numbers: readonly number[]): string {
+  const fields = "number title body mergedAt authorAssociation author { login } labels(first: 20) { nodes { name } } repository { nameWithOwner }";
+  return `query ShiplineUnlinkedPulls($owner: String!, $repo: String!) { repository(owner: $owner, name: $repo) { ${numbers.map((n) => `p${n}: pullRequest(number: ${n}) { ${fields} }`).join(" ")} } }`;
+}
+
+/** Merged pull requests of this repository by number, in one request (`p<number>` aliases). */
+async function pullsByNumber(github: GitHubGateway, numbers: readonly number[]): Promise<Map<number, PullNode>> {
+  const query = unlinkedPullsQuery(numbers);
+  let data: { repository: Record<string, PullNode | null> };
+  try {
+    data = await github.graphql(query, {});
+  } catch (error) {
+    // A number in a message that names an issue, or nothing: GitHub errs on that field alone.
+    const partial = (error as { data?: typeof data }).data;
+    if (!partial?.repository) throw error;
+    data = partial;
+  }
+  return new Map(numbers.flatMap((n) => {
+    const pull = data.repository[`p${n}`];
+    return pull && pull.mergedAt !== null ? [[n, pull] as const] : [];
+  }));
 }
 
 /**

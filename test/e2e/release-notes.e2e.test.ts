@@ -126,6 +126,40 @@ describe("release notes from what shipped, against the emulator", () => {
     expect(notes.markdown).not.toContain("fork's own work");
   });
 
+  it("reads a pull request GitHub has not linked to its merge commit yet, by the number in the message (one request for all)", async () => {
+    const repo = "acme/unlinked";
+    emulator.scenario.createRepo(repo);
+    await deployed(repo, emulator.scenario.head(repo), "success");
+    const linkedHead = release(repo, "feat: linked already");
+    const head = release(repo, "fix: just merged", ["bug"]);
+    const pulls = [...emulator.state.repo("acme", "unlinked")!.pulls.values()];
+    pulls.at(-1)!.linked = false;
+    const { notes, requests } = await write(repo, head, { publish: "none" });
+    expect(notes.range.commits.map((c) => [c.pull?.number, c.pull?.title])).toEqual([
+      [pulls.at(-1)!.number, "fix: just merged"],
+      [pulls.at(-2)!.number, "feat: linked already"],
+    ]);
+    expect(notes.markdown).toContain(`- just merged (#${pulls.at(-1)!.number}) by @alice`);
+    // The range, the history, the unlinked pull requests, the newcomers.
+    expect(requests).toBe(4);
+    expect(linkedHead).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("keeps a commit whose message names an issue, not a pull request, as the commit it is", async () => {
+    const repo = "acme/issue-ref";
+    emulator.scenario.createRepo(repo);
+    await deployed(repo, emulator.scenario.head(repo), "success");
+    const head = emulator.scenario.push(repo, { message: "fix: the crash reported in (#999)", author: "alice" }).sha;
+    const before = emulator.requests.length;
+    const { notes } = await write(repo, head, { publish: "none" });
+    expect(notes.range.commits.map((c) => c.pull)).toEqual([null]);
+    expect(notes.markdown).toContain("the crash reported in (#999)");
+    // GitHub's answer for #999 is an error on that field: expected here, not the app's defect.
+    const refused = emulator.requests.slice(before).filter((r) => r.rejectedByDescription?.includes("Could not resolve to a PullRequest"));
+    expect(refused).toHaveLength(1);
+    emulator.requests.splice(emulator.requests.indexOf(refused[0]!), 1);
+  });
+
   it("leaves one draft when two runs write the same version's draft at once (GitHub lets drafts share a tag)", async () => {
     const repo = "acme/drafts";
     emulator.scenario.createRepo(repo);

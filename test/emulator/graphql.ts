@@ -135,7 +135,8 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
     index = new Map();
     const add = (sha: string, pr: PullRequest) => index!.set(sha, [...(index!.get(sha) ?? []), pr]);
     for (const pr of repo.pulls.values()) {
-      if (!pr.merged || !pr.merge_commit_sha) continue;
+      // `linked: false`: GitHub has not yet associated the merge commit with its pull request.
+      if (!pr.merged || !pr.merge_commit_sha || pr.linked === false) continue;
       add(pr.merge_commit_sha, pr);
       // A merge commit also brings the branch's commits: walk the branch back to where it left the base.
       const merge = repo.commits.get(pr.merge_commit_sha);
@@ -247,9 +248,11 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
         const all = [...repo.deployments.values()].filter((d) => !environments || environments.includes(d.environment)).sort((a, b) => a.id - b.id);
         return connection((orderBy?.direction === "DESC" ? all.reverse() : all).map(deployment), args, "deployments");
       },
+      // GitHub answers a number that is no pull request with an error on the field (NOT_FOUND).
       pullRequest: ({ number }: Args) => {
         const pr = repo.pulls.get(number);
-        return pr ? pull(repo, pr) : null;
+        if (!pr) throw new Error(`Could not resolve to a PullRequest with the number of ${number}.`);
+        return pull(repo, pr);
       },
     };
   };

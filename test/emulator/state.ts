@@ -22,6 +22,8 @@ export interface Commit {
 }
 
 export interface PullRequest {
+  /** False while GitHub has not associated the merge commit with the pull request yet. */
+  linked?: boolean;
   number: number;
   title: string;
   body: string;
