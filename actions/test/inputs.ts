@@ -1,6 +1,5 @@
 import * as z from "zod/mini";
-
-const flag = (name: string) => z.pipe(z.enum(["true", "false"], { error: `\`true\` or \`false\` (${name})` }), z.transform((v: "true" | "false") => v === "true"));
+import { flag } from "../inputs.js";
 
 /** The test action's inputs; action.yml declares exactly these, with the same defaults (a test checks it). */
 export const testInputs = z.object({
@@ -8,8 +7,8 @@ export const testInputs = z.object({
   command: z.optional(z.string()),
   reports: z.string({ error: "glob patterns of JUnit XML reports, one per line, such as `reports/**/*.xml`" }),
   name: z.prefault(z.string(), "Tests"),
-  "fail-on-failure": z.prefault(flag("fail the step when a test failed"), "true"),
-  "fail-on-empty": z.prefault(flag("fail the step when no report was found"), "true"),
+  "fail-on-failure": z.prefault(flag, "true"),
+  "fail-on-empty": z.prefault(flag, "true"),
 });
 
 export const testDefaults = { name: "Tests", "fail-on-failure": "true", "fail-on-empty": "true" } as const;

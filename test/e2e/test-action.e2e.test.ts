@@ -67,7 +67,7 @@ describe("actions/test, run from its bundle as a runner runs it", () => {
     const cases = Array.from({ length: 120 }, (_, i) => `<testcase classname="test/cart.test.ts" name="case ${i}"><failure message="boom ${i}">at test/cart.test.ts:${i + 1}:1</failure></testcase>`).join("");
     writeFileSync(join(workspace, "many.xml"), `<testsuite name="many">${cases}</testsuite>`);
     const before = emulator.requests.length;
-    const result = await run({ reports: "many.xml", "fail-on-failure": "false" });
+    const result = await run({ reports: "many.xml", "fail-on-failure": "FALSE" }) // the case core.getBooleanInput accepts;
     expect(result.code).toBe(0);
     const writes = emulator.requests.slice(before).filter((r) => r.method !== "GET");
     expect(writes.map((r) => `${r.method} ${r.path.replace(/\d+$/, "{id}")} ${(r.body as any).output.annotations.length}`)).toEqual([
