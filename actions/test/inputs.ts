@@ -9,6 +9,8 @@ export const testInputs = z.object({
   name: z.prefault(z.string(), "Tests"),
   "fail-on-failure": z.prefault(flag, "true"),
   "fail-on-empty": z.prefault(flag, "true"),
+  "fail-on-parse-error": z.prefault(flag, "true"),
+  "require-tests": z.prefault(flag, "false"),
 });
 
-export const testDefaults = { name: "Tests", "fail-on-failure": "true", "fail-on-empty": "true" } as const;
+export const testDefaults = { name: "Tests", "fail-on-failure": "true", "fail-on-empty": "true", "fail-on-parse-error": "true", "require-tests": "false" } as const;

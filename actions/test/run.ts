@@ -6,6 +6,7 @@ import { getOctokit } from "@actions/github";
 import { create as createGlob } from "@actions/glob";
 import { GitHubGateway } from "../../shared/github/gateway.js";
 import { parseJUnit, totals, type TestCaseResult } from "../../shared/test-reports/junit.js";
+import { workspaceFiles } from "./workspace-files.js";
 import { annotationsOf, headline, publishTestCheckRun, reportSummary } from "../../shared/test-reports/check-run.js";
 import { failStep, readInputs } from "../inputs.js";
 import { testInputs } from "./inputs.js";
@@ -29,31 +30,40 @@ export async function run(): Promise<void> {
     const reports = (await globber.glob()).sort();
     const results: TestCaseResult[] = [];
     const unreadable: string[] = [];
+    const files = workspaceFiles(workspace);
     for (const report of reports) {
       try {
-        results.push(...parseJUnit(readFileSync(report, "utf8"), { workspace, exists: (p) => existsSync(`${workspace}/${p}`) }));
+        results.push(...parseJUnit(readFileSync(report, "utf8"), { workspace, exists: (p) => existsSync(`${workspace}/${p}`), findByTail: files.findByTail }));
       } catch (error) {
         unreadable.push(`${relative(workspace, report)}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    for (const line of unreadable) core.warning(`Report not readable: ${line}`);
     const t = totals(results);
     const shown = reports.map((r) => relative(workspace, r));
-    const summary = reportSummary(t, results, shown);
+    const summary = reportSummary(t, results, shown, unreadable);
+    const problem =
+      unreadable.length && inputs["fail-on-parse-error"]
+        ? `${unreadable.length} report${unreadable.length === 1 ? "" : "s"} could not be read`
+        : reports.length && t.total === 0 && inputs["require-tests"]
+          ? "No test found in the reports"
+          : undefined;
 
     const [owner = "", repo = ""] = (process.env.GITHUB_REPOSITORY ?? "").split("/");
     const github = new GitHubGateway(getOctokit(inputs.token), { owner, repo });
     const annotations = annotationsOf(results);
-    const checkRunId = await publishTestCheckRun(github, { name: inputs.name, sha: headSha(), totals: t, summary, annotations });
+    const checkRunId = await publishTestCheckRun(github, { name: inputs.name, sha: headSha(), totals: t, summary, annotations, ...(problem ? { problem } : {}) });
 
     core.setOutput("total", String(t.total));
     core.setOutput("passed", String(t.passed));
     core.setOutput("failed", String(t.failed));
     core.setOutput("skipped", String(t.skipped));
+    core.setOutput("flaky", String(t.flaky));
     core.setOutput("check-run-id", String(checkRunId));
     await core.summary.addHeading(`${t.failed ? "❌" : "✅"} ${inputs.name}: ${headline(t)}`, 2).addRaw(summary, true).write();
 
-    if (reports.length === 0 && inputs["fail-on-empty"]) core.setFailed(`No JUnit report matched \`${inputs.reports}\`. Point \`reports\` at the XML your test runner writes, or set \`fail-on-empty: false\`.`);
+    for (const line of unreadable) (inputs["fail-on-parse-error"] ? core.error : core.warning)(`Report not readable: ${line}`, { title: "Shipline test: unreadable report" });
+    if (problem) core.setFailed(`${problem}${unreadable.length ? ` (${unreadable.join("; ")})` : ""}. Fix the report${unreadable.length ? ", or set `fail-on-parse-error: false`" : "s, or set `require-tests: false`"}.`);
+    else if (reports.length === 0 && inputs["fail-on-empty"]) core.setFailed(`No JUnit report matched \`${inputs.reports}\`. Point \`reports\` at the XML your test runner writes, or set \`fail-on-empty: false\`.`);
     else if (t.failed > 0 && inputs["fail-on-failure"]) core.setFailed(`${t.failed} test${t.failed === 1 ? "" : "s"} failed (${headline(t)}).`);
     else if (exitCode !== 0) core.setFailed(`The test command exited with ${exitCode}.`);
   } catch (error) {

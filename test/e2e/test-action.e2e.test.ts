@@ -45,7 +45,8 @@ describe("actions/test, run from its bundle as a runner runs it", () => {
   });
 
   it("reads the reports of all five tools into one failing check run, each failure annotated on its file and line", async () => {
-    const result = await run({ command: "echo running tests", reports: "reports/*.xml" });
+    const five = ["vitest.xml", "jest.xml", "pytest.xml", "go-junit-report.xml", "TEST-com.example.shop.CartTest.xml"];
+    const result = await run({ command: "echo running tests", reports: five.map((f) => `reports/${f}`).join("\n") });
     expect(result.code).toBe(1);
     expect(result.outputs).toMatchObject({ total: "15", passed: "7", failed: "6", skipped: "2" });
     expect(result.stdout).toContain("::error::6 tests failed (7 passed, 6 failed, 2 skipped).");
@@ -59,7 +60,7 @@ describe("actions/test, run from its bundle as a runner runs it", () => {
       "tests/test_db.py:6",
       "tests/test_prices.py:11",
     ]);
-    expect(result.summary).toContain("| 15 | 7 | 6 | 2 | 5 |");
+    expect(result.summary).toContain("| 15 | 7 | 6 | 2 | 0 | 5 |");
     expect(result.summary).toContain("`tests/test_prices.py:11`");
   });
 
@@ -93,10 +94,28 @@ describe("actions/test, run from its bundle as a runner runs it", () => {
     expect(crashed.stdout).toContain("The test command exited with 2.");
   });
 
-  it("warns about an unreadable report instead of crashing", async () => {
+  it("fails the step and the check run on a report it cannot read, naming the file and the parser's words", async () => {
+    writeFileSync(join(workspace, "truncated.xml"), `<testsuite name="cut">\n<testcase classname="a" name="b">\n`);
+    const result = await run({ reports: "truncated.xml\ngreen.xml" });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("::error title=Shipline test%3A unreadable report::Report not readable: truncated.xml: ");
+    const run_ = checkRun(result.outputs["check-run-id"]!);
+    expect([run_.conclusion, run_.output.title]).toEqual(["failure", "1 report could not be read"]);
+    expect(run_.output.summary).toContain("truncated.xml: ");
+  });
+
+  it("only warns about an unreadable report with fail-on-parse-error: false, and refuses an XXE report either way", async () => {
     writeFileSync(join(workspace, "broken.xml"), `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><testsuite><testcase name="&e;"/></testsuite>`);
-    const result = await run({ reports: "broken.xml\ngreen.xml" });
-    expect(result.stdout).toContain("::warning::Report not readable: broken.xml: External entities are not supported");
+    const result = await run({ reports: "broken.xml\ngreen.xml", "fail-on-parse-error": "false" });
+    expect(result.stdout).toContain("::warning title=Shipline test%3A unreadable report::Report not readable: broken.xml: External entities are not supported");
     expect(result.code).toBe(0);
+  });
+
+  it("fails with require-tests when the reports hold no test", async () => {
+    writeFileSync(join(workspace, "empty.xml"), `<testsuites name="none"></testsuites>`);
+    const result = await run({ reports: "empty.xml", "require-tests": "true" });
+    expect(result.code).toBe(1);
+    expect(checkRun(result.outputs["check-run-id"]!).output.title).toBe("No test found in the reports");
+    expect((await run({ reports: "empty.xml" })).code).toBe(0);
   });
 });
