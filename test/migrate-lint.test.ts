@@ -17,23 +17,53 @@ const CASES: Array<{ rule: LintRule; bad: string; good: string; file?: string }>
   { rule: "concurrently-in-transaction", bad: "CREATE INDEX CONCURRENTLY orders_user ON orders (user_id);", good: "-- shipline:no-transaction\nCREATE INDEX CONCURRENTLY orders_user ON orders (user_id);" },
   { rule: "add-column-not-null", bad: "ALTER TABLE orders ADD COLUMN total numeric NOT NULL;", good: "ALTER TABLE orders ADD COLUMN total numeric NOT NULL DEFAULT 0;" },
   { rule: "constraint-not-valid", bad: "ALTER TABLE orders ADD CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id);", good: "ALTER TABLE orders ADD CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;" },
-  { rule: "constraint-not-valid", bad: "ALTER TABLE orders ADD CONSTRAINT positive CHECK (total > 0);", good: "ALTER TABLE orders ADD CONSTRAINT positive CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT positive;" },
+  { rule: "constraint-not-valid", bad: "ALTER TABLE orders ADD CONSTRAINT positive CHECK (total > 0);", good: "ALTER TABLE orders ADD CONSTRAINT positive CHECK (total > 0) NOT VALID;" },
+  { rule: "validate-in-same-transaction", bad: "ALTER TABLE orders VALIDATE CONSTRAINT positive;", good: "ALTER TABLE orders VALIDATE CONSTRAINT positive;" },
   { rule: "alter-column-type", bad: "ALTER TABLE orders ALTER COLUMN total TYPE bigint;", good: "ALTER TABLE orders ADD COLUMN total_big bigint;" },
   { rule: "rename", bad: "ALTER TABLE orders RENAME COLUMN total TO amount;", good: "ALTER TABLE orders ADD COLUMN amount numeric;" },
   { rule: "rename", bad: "ALTER TABLE orders RENAME TO purchases;", good: "CREATE VIEW purchases AS SELECT * FROM orders;" },
   { rule: "drop-column", bad: "ALTER TABLE orders DROP COLUMN legacy;", good: "COMMENT ON COLUMN orders.legacy IS 'unused since 4.2; dropped in the next release';" },
   { rule: "drop-table", bad: "DROP TABLE legacy_orders;", good: "ALTER TABLE legacy_orders SET (autovacuum_enabled = false);" },
-  { rule: "set-not-null", bad: "ALTER TABLE orders ALTER COLUMN total SET NOT NULL;", good: "ALTER TABLE orders ADD CONSTRAINT total_nn CHECK (total IS NOT NULL) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT total_nn;\nALTER TABLE orders ALTER COLUMN total SET NOT NULL;" },
+  { rule: "set-not-null", bad: "ALTER TABLE orders ALTER COLUMN total SET NOT NULL;", good: "-- shipline:no-transaction\nALTER TABLE orders ADD CONSTRAINT total_nn CHECK (total IS NOT NULL) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT total_nn;\nALTER TABLE orders ALTER COLUMN total SET NOT NULL;" },
+  { rule: "drop-index-not-concurrent", bad: "DROP INDEX orders_user;", good: "-- shipline:no-transaction\nDROP INDEX CONCURRENTLY orders_user;" },
+  { rule: "reindex-not-concurrent", bad: "REINDEX INDEX orders_user;", good: "-- shipline:no-transaction\nREINDEX INDEX CONCURRENTLY orders_user;" },
+  { rule: "detach-partition-not-concurrent", bad: "ALTER TABLE events DETACH PARTITION events_2025;", good: "-- shipline:no-transaction\nALTER TABLE events DETACH PARTITION events_2025 CONCURRENTLY;" },
+  { rule: "vacuum-full", bad: "VACUUM FULL orders;", good: "-- shipline:no-transaction\nVACUUM orders;" },
+  { rule: "cluster", bad: "CLUSTER orders USING orders_pkey;", good: "ANALYZE orders;" },
+  { rule: "domain-constraint", bad: "ALTER DOMAIN price ADD CONSTRAINT positive CHECK (VALUE > 0);", good: "ALTER DOMAIN price ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;" },
+  { rule: "drop-database", bad: "DROP DATABASE shop_old;", good: "CREATE SCHEMA archive;" },
+  { rule: "truncate-cascade", bad: "TRUNCATE sessions CASCADE;", good: "TRUNCATE sessions;" },
+  { rule: "drop-not-null", bad: "ALTER TABLE orders ALTER COLUMN total DROP NOT NULL;", good: "ALTER TABLE orders ALTER COLUMN total SET DEFAULT 0;" },
+  { rule: "backfill-with-ddl", bad: "UPDATE orders SET currency = 'EUR';", good: "UPDATE orders SET currency = 'EUR' WHERE id BETWEEN 1 AND 1000;" },
   { rule: "volatile-default", bad: "ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();", good: "ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT now();" },
   { rule: "volatile-default", bad: "ALTER TABLE orders ADD COLUMN seed int DEFAULT (random() * 100)::int;", good: "ALTER TABLE orders ADD COLUMN seed int DEFAULT 7;" },
 ];
 
 describe("zero-downtime lint, with PostgreSQL's own parser", () => {
+  /** What must come before `bad` in the file for the rule to apply (the DDL a backfill holds, the NOT VALID a VALIDATE follows). */
+  const BEFORE: Partial<Record<LintRule, string>> = {
+    "validate-in-same-transaction": "ALTER TABLE orders ADD CONSTRAINT positive CHECK (total > 0) NOT VALID;",
+    "backfill-with-ddl": "ALTER TABLE orders ADD COLUMN currency text;",
+  };
   it.each(CASES)("$rule: flags `$bad`, passes its safe form", ({ rule, bad, good }) => {
-    const flagged = lint(`-- a change\n\n${bad}\n`);
+    const flagged = lint(`-- a change\n${BEFORE[rule] ?? ""}\n${bad}\n`);
     expect(flagged.errors).toEqual([]);
     expect(flagged.findings).toEqual([{ rule, file: "V7__change.sql", line: 3, statement: bad.replace(/;$/, ""), reason: LINT_RULES[rule].reason, fix: LINT_RULES[rule].fix, allowed: null }]);
     expect(lint(good)).toEqual({ findings: [], errors: [] });
+  });
+
+  it("exempts SET NOT NULL only for the column a validated IS NOT NULL check covers", () => {
+    const sql = ["-- shipline:no-transaction", "ALTER TABLE orders ADD CONSTRAINT total_nn CHECK (total IS NOT NULL) NOT VALID;", "ALTER TABLE orders VALIDATE CONSTRAINT total_nn;", "ALTER TABLE orders ALTER COLUMN total SET NOT NULL;", "ALTER TABLE orders ALTER COLUMN currency SET NOT NULL;"].join("\n");
+    expect(lint(sql).findings.map((f) => [f.rule, f.line])).toEqual([["set-not-null", 5]]);
+  });
+
+  it("refuses a transactional file that controls the transaction, before anything runs", () => {
+    const sql = "CREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);\nSAVEPOINT s;\nSELECT 1/0;\n";
+    expect(lint(sql).errors.map((e) => [e.line, e.message.split(" controls")[0]])).toEqual([
+      [2, "COMMIT"],
+      [4, "SAVEPOINT"],
+    ]);
+    expect(lint(`-- shipline:no-transaction\nBEGIN;\nUPDATE orders SET a = 1 WHERE id = 1;\nCOMMIT;\n`).errors).toEqual([]);
   });
 
   it("covers every rule it knows", () => {

@@ -17,7 +17,11 @@ export const LINT_RULES = {
   },
   "constraint-not-valid": {
     reason: "ADD CONSTRAINT (foreign key or check) validates every row while holding a lock that blocks writes.",
-    fix: "Add it with NOT VALID, then `ALTER TABLE ... VALIDATE CONSTRAINT ...` in a later statement (it takes a weaker lock).",
+    fix: "Add it with NOT VALID, then `ALTER TABLE ... VALIDATE CONSTRAINT ...` in a later migration (it takes a weaker lock, once the first one is committed).",
+  },
+  "validate-in-same-transaction": {
+    reason: "VALIDATE CONSTRAINT in the same migration as its ADD ... NOT VALID runs in the same transaction, which still holds ADD CONSTRAINT's lock: every row is checked while writes are blocked.",
+    fix: "Move `ALTER TABLE ... VALIDATE CONSTRAINT ...` to a migration of its own, after the one that adds the constraint NOT VALID.",
   },
   "alter-column-type": {
     reason: "ALTER COLUMN ... TYPE rewrites the table under an ACCESS EXCLUSIVE lock, and the running version reads the old type.",
@@ -39,6 +43,46 @@ export const LINT_RULES = {
     reason: "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock.",
     fix: "Add `CHECK (col IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT` it, then SET NOT NULL (PostgreSQL 12+ uses the check and skips the scan).",
   },
+  "drop-index-not-concurrent": {
+    reason: "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table: reads and writes wait.",
+    fix: "Use DROP INDEX CONCURRENTLY in a file of its own that starts with `-- shipline:no-transaction`.",
+  },
+  "reindex-not-concurrent": {
+    reason: "REINDEX without CONCURRENTLY blocks writes to the table (and reads that would use the index) while it rebuilds.",
+    fix: "Use REINDEX ... CONCURRENTLY (PostgreSQL 12+) in a file of its own that starts with `-- shipline:no-transaction`.",
+  },
+  "detach-partition-not-concurrent": {
+    reason: "DETACH PARTITION without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the parent table.",
+    fix: "Use DETACH PARTITION ... CONCURRENTLY (PostgreSQL 14+) in a file of its own that starts with `-- shipline:no-transaction`.",
+  },
+  "vacuum-full": {
+    reason: "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock.",
+    fix: "Use plain VACUUM, or rebuild the table online with a tool such as pg_repack, outside migrations.",
+  },
+  cluster: {
+    reason: "CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock.",
+    fix: "Rebuild the table online with a tool such as pg_repack, outside migrations.",
+  },
+  "domain-constraint": {
+    reason: "ALTER DOMAIN ... ADD CONSTRAINT checks every column of the domain in every table under a lock that blocks writes.",
+    fix: "Add it with NOT VALID, then VALIDATE CONSTRAINT in a later migration.",
+  },
+  "drop-database": {
+    reason: "DROP DATABASE destroys every table of the database.",
+    fix: "Drop databases by hand, never in a migration.",
+  },
+  "truncate-cascade": {
+    reason: "TRUNCATE ... CASCADE also empties every table that references this one, whatever their size.",
+    fix: "Truncate the tables you mean, each by name, or delete rows in batches.",
+  },
+  "drop-not-null": {
+    reason: "DROP NOT NULL lets NULL in: the version still running may read a NULL it does not expect.",
+    fix: "Make the code handle NULL in a release first, then drop the constraint in a later migration.",
+  },
+  "backfill-with-ddl": {
+    reason: "An UPDATE of a whole table in the same migration as DDL holds the DDL's lock for as long as the update runs.",
+    fix: "Backfill in a migration of its own (or a job), in batches, after the DDL's migration has committed.",
+  },
   "volatile-default": {
     reason: "ADD COLUMN with a volatile DEFAULT (random(), gen_random_uuid(), clock_timestamp()...) rewrites the whole table under an ACCESS EXCLUSIVE lock.",
     fix: "Add the column without a default (or a constant one), set the default afterwards, and backfill existing rows in batches.",
@@ -59,7 +103,7 @@ export interface Finding {
   allowed: string | null;
 }
 
-/** Problems with the file itself: it does not parse, or an allow directive has no reason. */
+/** Problems with the file itself: it does not parse, it controls transactions, or an allow directive has no reason. */
 export interface LintError {
   file: string;
   line: number;
@@ -94,8 +138,32 @@ function constraintsOf(column: PgNode): PgNode[] {
   return ((column.constraints ?? []) as PgNode[]).map((c) => c.Constraint ?? {});
 }
 
-/** The rules one statement breaks, given the tables created earlier in the same file. */
-function statementRules(statement: Statement, created: Set<string>, validated: Set<string>, transactional: boolean): LintRule[] {
+/** What a file has done before the statement being linted. */
+interface FileState {
+  /** Tables created in this file: nothing else reads them yet. */
+  created: Set<string>;
+  /** `table.column` with a validated `CHECK (column IS NOT NULL)`: SET NOT NULL skips the scan. */
+  validated: Set<string>;
+  /** Constraints added NOT VALID in this file, by `table.name`, with the column they check for NULL, if any. */
+  notValid: Map<string, string | null>;
+  /** The file has DDL beside its statements. */
+  hasDdl: boolean;
+  transactional: boolean;
+}
+
+/** The column a `CHECK (column IS NOT NULL)` is about, if that is the whole check. */
+function notNullColumn(check: PgNode): string | null {
+  const test = check.raw_expr?.NullTest as PgNode | undefined;
+  if (!test || test.nulltesttype !== "IS_NOT_NULL") return null;
+  const fields = (test.arg?.ColumnRef?.fields ?? []) as PgNode[];
+  return typeof fields.at(-1)?.String?.sval === "string" ? String(fields.at(-1)!.String!.sval).toLowerCase() : null;
+}
+
+const hasOption = (options: unknown, name: string) => ((options ?? []) as PgNode[]).some((o) => o.DefElem?.defname === name);
+
+/** The rules one statement breaks, given what the file did before it. */
+function statementRules(statement: Statement, state: FileState): LintRule[] {
+  const { created, validated, transactional } = state;
   const node = statement.node;
   const rules: LintRule[] = [];
   if (node.IndexStmt) {
@@ -107,7 +175,22 @@ function statementRules(statement: Statement, created: Set<string>, validated: S
     const drop = node.DropStmt as PgNode;
     if (drop.removeType === "OBJECT_TABLE") rules.push("drop-table");
     if (drop.removeType === "OBJECT_INDEX" && drop.concurrent && transactional) rules.push("concurrently-in-transaction");
+    if (drop.removeType === "OBJECT_INDEX" && !drop.concurrent) rules.push("drop-index-not-concurrent");
   }
+  if (node.ReindexStmt) {
+    const concurrent = hasOption((node.ReindexStmt as PgNode).params, "concurrently");
+    if (!concurrent) rules.push("reindex-not-concurrent");
+    else if (transactional) rules.push("concurrently-in-transaction");
+  }
+  if (node.VacuumStmt && hasOption((node.VacuumStmt as PgNode).options, "full")) rules.push("vacuum-full");
+  if (node.ClusterStmt) rules.push("cluster");
+  if (node.DropdbStmt) rules.push("drop-database");
+  if (node.TruncateStmt && (node.TruncateStmt as PgNode).behavior === "DROP_CASCADE") rules.push("truncate-cascade");
+  if (node.AlterDomainStmt) {
+    const domain = node.AlterDomainStmt as PgNode;
+    if (domain.subtype === "C" && !domain.def?.Constraint?.skip_validation) rules.push("domain-constraint");
+  }
+  if (node.UpdateStmt && !(node.UpdateStmt as PgNode).whereClause && state.hasDdl && !created.has(tableKey((node.UpdateStmt as PgNode).relation))) rules.push("backfill-with-ddl");
   if (node.RenameStmt) {
     const type = (node.RenameStmt as PgNode).renameType;
     if (type === "OBJECT_COLUMN" || type === "OBJECT_TABLE") rules.push("rename");
@@ -130,10 +213,23 @@ function statementRules(statement: Statement, created: Set<string>, validated: S
         case "AT_AddConstraint": {
           const c = (cmd.def?.Constraint ?? {}) as PgNode;
           if (!fresh && (c.contype === "CONSTR_FOREIGN" || c.contype === "CONSTR_CHECK") && !c.skip_validation) rules.push("constraint-not-valid");
+          if (c.skip_validation && typeof c.conname === "string") state.notValid.set(`${table}.${c.conname.toLowerCase()}`, c.contype === "CONSTR_CHECK" ? notNullColumn(c) : null);
           break;
         }
-        case "AT_ValidateConstraint":
-          validated.add(table);
+        case "AT_ValidateConstraint": {
+          const key = `${table}.${String(cmd.name ?? "").toLowerCase()}`;
+          // Added NOT VALID in this very transaction: the ADD's lock is still held while VALIDATE scans.
+          if (transactional && state.notValid.has(key)) rules.push("validate-in-same-transaction");
+          const column = state.notValid.get(key);
+          if (column) validated.add(`${table}.${column}`);
+          break;
+        }
+        case "AT_DropNotNull":
+          if (!fresh) rules.push("drop-not-null");
+          break;
+        case "AT_DetachPartition":
+          if (!cmd.def?.PartitionCmd?.concurrent) rules.push("detach-partition-not-concurrent");
+          else if (transactional) rules.push("concurrently-in-transaction");
           break;
         case "AT_AlterColumnType":
           if (!fresh) rules.push("alter-column-type");
@@ -142,7 +238,8 @@ function statementRules(statement: Statement, created: Set<string>, validated: S
           if (!fresh) rules.push("drop-column");
           break;
         case "AT_SetNotNull":
-          if (!fresh && !validated.has(table)) rules.push("set-not-null");
+          // Exempt only the column a validated `CHECK (column IS NOT NULL)` covers, not the whole table.
+          if (!fresh && !validated.has(`${table}.${String(cmd.name ?? "").toLowerCase()}`)) rules.push("set-not-null");
           break;
       }
     }
@@ -167,11 +264,25 @@ export function lintMigration(migration: MigrationFile, parse: SqlParser): { fin
     else if (!match[2]) errors.push({ file: migration.file, line, message: `\`shipline:allow ${rule}\` needs a reason after the rule, such as \`-- shipline:allow ${rule} table has 40 rows\`.` });
     else allowed.set(rule, match[2]);
   }
-  const created = new Set<string>();
-  const validated = new Set<string>();
+  // BEGIN, COMMIT, ROLLBACK or SAVEPOINT would end the migration's own transaction part-way:
+  // the file is refused before anything runs, whatever it acknowledges.
+  for (const statement of statements) {
+    const kind = (statement.node.TransactionStmt as PgNode | undefined)?.kind;
+    if (migration.transactional && typeof kind === "string") {
+      const word = kind.replace(/^TRANS_STMT_/, "").replace(/_/g, " ");
+      errors.push({ file: migration.file, line: statement.line, message: `${word} controls the transaction, which Shipline runs around each migration: the file would be applied part-way. Remove it (a file that must run outside a transaction starts with \`-- shipline:no-transaction\`).` });
+    }
+  }
+  const state: FileState = {
+    created: new Set(),
+    validated: new Set(),
+    notValid: new Map(),
+    hasDdl: statements.some((s) => !s.node.UpdateStmt && !s.node.InsertStmt && !s.node.DeleteStmt && !s.node.SelectStmt),
+    transactional: migration.transactional,
+  };
   const findings: Finding[] = [];
   for (const statement of statements) {
-    for (const rule of statementRules(statement, created, validated, migration.transactional)) {
+    for (const rule of statementRules(statement, state)) {
       const text = statement.text.replace(/\s+/g, " ");
       findings.push({ rule, file: migration.file, line: statement.line, statement: text.length > 120 ? `${text.slice(0, 119)}…` : text, ...LINT_RULES[rule], allowed: allowed.get(rule) ?? null });
     }
