@@ -43,6 +43,18 @@ export const LINT_RULES = {
     reason: "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock.",
     fix: "Add `CHECK (col IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT` it, then SET NOT NULL (PostgreSQL 12+ uses the check and skips the scan).",
   },
+  "add-column-rewrite": {
+    reason: "ADD COLUMN with serial, an identity or a STORED generated column fills every existing row: the table is rewritten under an ACCESS EXCLUSIVE lock.",
+    fix: "Add a plain nullable column, attach the sequence or computation for new rows, and backfill existing rows in batches.",
+  },
+  "add-column-constraint": {
+    reason: "ADD COLUMN with an inline UNIQUE, PRIMARY KEY or REFERENCES builds an index or checks the referenced table while both tables are locked.",
+    fix: "Add the column plain; then CREATE UNIQUE INDEX CONCURRENTLY and ADD CONSTRAINT ... USING INDEX, or ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID and validate later.",
+  },
+  "unique-without-index": {
+    reason: "ADD CONSTRAINT ... UNIQUE, PRIMARY KEY or EXCLUDE builds its index while holding a lock that blocks writes.",
+    fix: "CREATE UNIQUE INDEX CONCURRENTLY first (in a `-- shipline:no-transaction` file), then ADD CONSTRAINT ... UNIQUE USING INDEX (or PRIMARY KEY USING INDEX).",
+  },
   "drop-index-not-concurrent": {
     reason: "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table: reads and writes wait.",
     fix: "Use DROP INDEX CONCURRENTLY in a file of its own that starts with `-- shipline:no-transaction`.",
@@ -111,6 +123,7 @@ export interface LintError {
 }
 
 const ALLOW = /--\s*shipline:allow\s+(\S+)(?:[ \t]+([^\n]*\S))?/g;
+const SERIAL_TYPES = new Set(["serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"]);
 const VOLATILE = new Set(["random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "clock_timestamp", "timeofday", "nextval", "txid_current", "setseed"]);
 
 function tableKey(relation: PgNode | undefined): string {
@@ -208,11 +221,16 @@ function statementRules(statement: Statement, state: FileState): LintRule[] {
           const defaults = constraints.filter((c) => c.contype === "CONSTR_DEFAULT");
           if (!fresh && constraints.some((c) => c.contype === "CONSTR_NOTNULL") && defaults.length === 0) rules.push("add-column-not-null");
           if (!fresh && defaults.some((c) => functionNames(c.raw_expr).some((f) => VOLATILE.has(f)))) rules.push("volatile-default");
+          const type = String(((column.typeName?.names ?? []) as PgNode[]).at(-1)?.String?.sval ?? "").toLowerCase();
+          const fills = SERIAL_TYPES.has(type) || constraints.some((c) => c.contype === "CONSTR_IDENTITY" || (c.contype === "CONSTR_GENERATED" && c.generated_kind === "s"));
+          if (!fresh && fills) rules.push("add-column-rewrite");
+          if (!fresh && constraints.some((c) => c.contype === "CONSTR_UNIQUE" || c.contype === "CONSTR_PRIMARY" || c.contype === "CONSTR_FOREIGN")) rules.push("add-column-constraint");
           break;
         }
         case "AT_AddConstraint": {
           const c = (cmd.def?.Constraint ?? {}) as PgNode;
           if (!fresh && (c.contype === "CONSTR_FOREIGN" || c.contype === "CONSTR_CHECK") && !c.skip_validation) rules.push("constraint-not-valid");
+          if (!fresh && (c.contype === "CONSTR_UNIQUE" || c.contype === "CONSTR_PRIMARY" || c.contype === "CONSTR_EXCLUSION") && !c.indexname) rules.push("unique-without-index");
           if (c.skip_validation && typeof c.conname === "string") state.notValid.set(`${table}.${c.conname.toLowerCase()}`, c.contype === "CONSTR_CHECK" ? notNullColumn(c) : null);
           break;
         }
