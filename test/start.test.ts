@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { generateAppKey } from "./emulator/app-process.js";
+import { freePort, generateAppKey } from "./emulator/app-process.js";
 import { projectRoot } from "./emulator/root.js";
 import { healthCheckCommand } from "./helpers/dockerfile.js";
 
@@ -13,15 +13,6 @@ const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** `node dist/app.js` (what `npm start` runs) in a folder holding only `.env`, with no setting in its environment. */
 function startIn(dir: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
