@@ -36,8 +36,15 @@ async function requestFigures(): Promise<void> {
     // The commenter may deploy: a refusal (permission_denied) costs fewer requests and would flatter the figure.
     for (const repo of ["bench/configured", "bench/default"]) scenario.setRole(repo, "bench", "write");
     const deployed = (repo: string) => [...scenario.repo(repo).deployments.values()].length;
+    /** The merges' deployments finish (outside any measured step), so that /deploy is not refused as in progress. */
+    const finishAll = async (repo: string) => {
+      for (const d of scenario.repo(repo).deployments.values()) if (d.statuses.length === 0) await emulator.reportDeploymentStatus(repo, d.id, { state: "success" });
+      await emulator.settled();
+    };
     const expectDeployment = (repo: string, before: number) => {
-      if (deployed(repo) !== before + 1) throw new Error(`/deploy made no deployment in ${repo}: the figure would not be the cost of a deploy`);
+      if (deployed(repo) === before + 1) return;
+      const said = [...scenario.repo(repo).comments.values()].filter((c) => c.user.login.endsWith("[bot]")).at(-1)?.body.split("\n").find((l) => l.includes("(`")) ?? "no comment";
+      throw new Error(`/deploy made no deployment in ${repo}, so the figure would not be the cost of a deploy. Shipline said: ${said}`);
     };
     const merge = (repo: string) => () => {
       const pr = scenario.openPullRequest(repo, { branch: `b${Date.now()}`, title: "Change", author: "alice" });
@@ -50,6 +57,7 @@ async function requestFigures(): Promise<void> {
     const pr = scenario.openPullRequest("bench/configured", { branch: "preview", title: "Preview me", author: "bench" }).number;
     await emulator.settled();
     record("a PR comment that is not a command", String(await appRequests(emulator, () => void scenario.comment("bench/configured", pr, { user: "bench", body: "LGTM, ship it" }))), "0");
+    await finishAll("bench/configured");
     const beforeConfigured = deployed("bench/configured");
     record("/deploy staging on an open PR (repo has .github/shipline.yml)", String(await appRequests(emulator, () => void scenario.comment("bench/configured", pr, { user: "bench", body: "/deploy staging" }))), "<= 7");
     expectDeployment("bench/configured", beforeConfigured);
@@ -59,6 +67,7 @@ async function requestFigures(): Promise<void> {
     record("a final deployment status -> check run + PR comment", String(await appRequests(emulator, finish)), "4 (+1 promotion or rollback)");
     const pr2 = scenario.openPullRequest("bench/default", { branch: "preview", title: "Preview me", author: "bench" }).number;
     await emulator.settled();
+    await finishAll("bench/default");
     const beforeDefault = deployed("bench/default");
     record("/deploy staging on an open PR (no file: org .github looked up)", String(await appRequests(emulator, () => void scenario.comment("bench/default", pr2, { user: "bench", body: "/deploy staging" }))), "<= 7 (+1 org fallback)");
     expectDeployment("bench/default", beforeDefault);
