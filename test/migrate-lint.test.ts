@@ -73,6 +73,14 @@ describe("zero-downtime lint, with PostgreSQL's own parser", () => {
     expect(lint(`-- shipline:no-transaction\nBEGIN;\nUPDATE orders SET a = 1 WHERE id = 1;\nCOMMIT;\n`).errors).toEqual([]);
   });
 
+  it("applies an acknowledgement to the statement below it only", () => {
+    const sql = "-- shipline:allow drop-table replaced by invoices in 4.1\nDROP TABLE legacy_orders;\nDROP TABLE legacy_payments;\n";
+    expect(lint(sql).findings.map((f) => [f.line, f.allowed])).toEqual([
+      [2, "replaced by invoices in 4.1"],
+      [3, null],
+    ]);
+  });
+
   it("covers every rule it knows", () => {
     expect(new Set(CASES.map((c) => c.rule))).toEqual(new Set(Object.keys(LINT_RULES)));
   });

@@ -274,13 +274,13 @@ export function lintMigration(migration: MigrationFile, parse: SqlParser): { fin
   const statements = splitStatements(migration.sql, parse);
   if (!Array.isArray(statements)) return { findings: [], errors: [{ file: migration.file, line: statements.line, message: `PostgreSQL cannot parse it: ${statements.message}` }] };
   const errors: LintError[] = [];
-  const allowed = new Map<string, string>();
+  const allows: Array<{ rule: string; reason: string; line: number }> = [];
   for (const match of migration.sql.matchAll(ALLOW)) {
     const rule = match[1]!;
     const line = migration.sql.slice(0, match.index).split("\n").length;
     if (!(rule in LINT_RULES)) errors.push({ file: migration.file, line, message: `\`shipline:allow ${rule}\`: no such rule. The rules are ${Object.keys(LINT_RULES).map((r) => `\`${r}\``).join(", ")}.` });
     else if (!match[2]) errors.push({ file: migration.file, line, message: `\`shipline:allow ${rule}\` needs a reason after the rule, such as \`-- shipline:allow ${rule} table has 40 rows\`.` });
-    else allowed.set(rule, match[2]);
+    else allows.push({ rule, reason: match[2], line });
   }
   // BEGIN, COMMIT, ROLLBACK or SAVEPOINT would end the migration's own transaction part-way:
   // the file is refused before anything runs, whatever it acknowledges.
@@ -298,11 +298,14 @@ export function lintMigration(migration: MigrationFile, parse: SqlParser): { fin
     hasDdl: statements.some((s) => !s.node.UpdateStmt && !s.node.InsertStmt && !s.node.DeleteStmt && !s.node.SelectStmt),
     transactional: migration.transactional,
   };
+  // An acknowledgement covers the one statement below it, not the rest of the file.
+  const nextStatementLine = (line: number) => Math.min(...statements.map((s) => s.line).filter((l) => l > line));
+  const allowedFor = (rule: string, statementLine: number) => allows.find((a) => a.rule === rule && nextStatementLine(a.line) === statementLine)?.reason ?? null;
   const findings: Finding[] = [];
   for (const statement of statements) {
     for (const rule of statementRules(statement, state)) {
       const text = statement.text.replace(/\s+/g, " ");
-      findings.push({ rule, file: migration.file, line: statement.line, statement: text.length > 120 ? `${text.slice(0, 119)}…` : text, ...LINT_RULES[rule], allowed: allowed.get(rule) ?? null });
+      findings.push({ rule, file: migration.file, line: statement.line, statement: text.length > 120 ? `${text.slice(0, 119)}…` : text, ...LINT_RULES[rule], allowed: allowedFor(rule, statement.line) });
     }
   }
   return { findings, errors };
