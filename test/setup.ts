@@ -1,11 +1,11 @@
 import nock from "nock";
 import { afterEach, beforeAll, expect } from "vitest";
-import { takeUnmatched } from "./helpers/unmatched.js";
+import { LOOPBACK, takeUnmatched } from "./helpers/unmatched.js";
 
 // No test reaches the network: loopback only (the emulator, local HTTP services).
 beforeAll(() => {
   nock.disableNetConnect();
-  nock.enableNetConnect(/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/);
+  nock.enableNetConnect(LOOPBACK);
 });
 
 // A test that leaves an expected request unmade fails; so does one that made an unexpected one.

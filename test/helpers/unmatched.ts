@@ -2,7 +2,8 @@ import nock from "nock";
 
 // A request no mock answers, whatever the code then does with nock's error: a handler that
 // swallows it (release notes are best effort) must not hide an unexpected call.
-const LOOPBACK = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
+/** Loopback hosts: the emulator and local services, the only network tests may reach. */
+export const LOOPBACK = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
 const unmatched: string[] = [];
 
 type NoMatch = { method?: string; path?: string; host?: string; hostname?: string; options?: { host?: string; hostname?: string; path?: string; method?: string } };
