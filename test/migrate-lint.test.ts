@@ -1,15 +1,28 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readCatalogue, type SchemaCatalogue } from "../shared/migrations/catalogue.js";
+import { connectPglite } from "../shared/migrations/connect.js";
 import { parseMigrationFiles } from "../shared/migrations/files.js";
-import { LINT_RULES, lintMigration, type LintRule } from "../shared/migrations/lint.js";
+import { LINT_RULES, lintContext, lintMigration, type LintContext, type LintRule } from "../shared/migrations/lint.js";
 import { loadSqlParser } from "../shared/migrations/parser.js";
 import type { SqlParser } from "../shared/migrations/statements.js";
+import { SHOP_SCHEMA } from "./fixtures/lint/corpus.js";
+
 
 let parse: SqlParser;
+let pglite: PGlite;
+let catalogue: SchemaCatalogue;
 beforeAll(async () => {
   parse = await loadSqlParser();
+  pglite = await PGlite.create();
+  await pglite.exec(SHOP_SCHEMA);
+  catalogue = await readCatalogue(await connectPglite({ instance: pglite }));
 });
+afterAll(() => pglite?.close());
 
-const lint = (sql: string, file = "V7__change.sql") => lintMigration(parseMigrationFiles([{ file, content: sql }])[0]!, parse);
+/** A fresh context per run: each test sees the shop's catalogue, not another test's changes to it. */
+const freshContext = (): LintContext => lintContext({ functions: new Map(catalogue.functions), columns: new Map(catalogue.columns) });
+const lint = (sql: string, file = "V7__change.sql", context = freshContext()) => lintMigration(parseMigrationFiles([{ file, content: sql }])[0]!, parse, context);
 
 /** Each rule: DDL that takes a live table down or breaks the running version, and its safe form. */
 const CASES: Array<{ rule: LintRule; bad: string; good: string; file?: string }> = [
@@ -114,6 +127,59 @@ describe("zero-downtime lint, with PostgreSQL's own parser", () => {
   it("reads statements the way PostgreSQL does: semicolons in strings, comments and function bodies", () => {
     const sql = "-- drop table x;\nCREATE FUNCTION f() RETURNS int AS $$ BEGIN DROP TABLE y; RETURN 1; END $$ LANGUAGE plpgsql;\nSELECT 'DROP TABLE z;';\n/* ALTER TABLE t DROP COLUMN c; */\n";
     expect(lint(sql)).toEqual({ findings: [], errors: [] });
+  });
+
+  it("decides a default's volatility from PostgreSQL's catalogue (pg_proc.provolatile), not from a list", () => {
+    const rules = (sql: string) => lint(sql).findings.map((f) => f.rule);
+    // Volatile in pg_proc, though no list of ours names them.
+    expect(rules("ALTER TABLE orders ADD COLUMN drawn float8 DEFAULT random_normal();")).toEqual(["volatile-default"]);
+    expect(rules("ALTER TABLE orders ADD COLUMN ref text DEFAULT md5(random()::text);")).toEqual(["volatile-default"]);
+    expect(rules("ALTER TABLE orders ADD COLUMN ref text DEFAULT random_code();")).toEqual(["volatile-default"]);
+    // Stable or immutable: evaluated once, no rewrite.
+    expect(rules("ALTER TABLE orders ADD COLUMN day date DEFAULT shop_today();")).toEqual([]);
+    expect(rules("ALTER TABLE orders ADD COLUMN created_on date DEFAULT CURRENT_DATE;")).toEqual([]);
+    expect(rules("ALTER TABLE orders ADD COLUMN slug text DEFAULT lower('NEW');")).toEqual([]);
+    expect(rules("ALTER TABLE orders ADD COLUMN at timestamptz DEFAULT statement_timestamp();")).toEqual([]);
+    // A function created earlier in the run has the volatility it declares; none declared is VOLATILE.
+    expect(rules("CREATE FUNCTION tag() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'v1' $$;\nALTER TABLE orders ADD COLUMN tag text DEFAULT tag();")).toEqual([]);
+    expect(rules("CREATE FUNCTION tag() RETURNS text LANGUAGE sql AS $$ SELECT 'v1' $$;\nALTER TABLE orders ADD COLUMN tag text DEFAULT tag();")).toEqual(["volatile-default"]);
+  });
+
+  it("passes type changes PostgreSQL makes without a rewrite, and flags the others, from the column's type in the catalogue", () => {
+    const rules = (sql: string) => lint(sql).findings.map((f) => f.rule);
+    for (const free of [
+      "ALTER TABLE orders ALTER COLUMN code TYPE text;",
+      "ALTER TABLE orders ALTER COLUMN code TYPE varchar(64);",
+      "ALTER TABLE orders ALTER COLUMN code TYPE character varying;",
+      "ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);",
+      "ALTER TABLE orders ALTER COLUMN total TYPE numeric;",
+      "ALTER TABLE orders ALTER COLUMN currency TYPE varchar;",
+      "ALTER TABLE users ALTER COLUMN email TYPE varchar(255);",
+    ])
+      expect(rules(free), free).toEqual([]);
+    for (const rewrite of [
+      "ALTER TABLE orders ALTER COLUMN code TYPE varchar(10);",
+      "ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,4);",
+      "ALTER TABLE orders ALTER COLUMN total TYPE numeric(8,2);",
+      "ALTER TABLE orders ALTER COLUMN currency TYPE varchar(3);",
+      "ALTER TABLE orders ALTER COLUMN user_id TYPE int;",
+      "ALTER TABLE orders ALTER COLUMN created_at TYPE timestamptz;",
+      "ALTER TABLE orders ALTER COLUMN code TYPE text USING upper(code);",
+      'ALTER TABLE orders ALTER COLUMN code TYPE text COLLATE "C";',
+      "ALTER TABLE unknown_table ALTER COLUMN code TYPE text;",
+    ])
+      expect(rules(rewrite), rewrite).toEqual(["alter-column-type"]);
+    // The type a column was given earlier in the run counts, not only the catalogue's.
+    expect(rules("ALTER TABLE orders ALTER COLUMN code TYPE varchar(64);\nALTER TABLE orders ALTER COLUMN code TYPE varchar(32);")).toEqual(["alter-column-type"]);
+  });
+
+  it("treats a table created by an earlier migration of the same run as new, and a generated NOT NULL column as filled", () => {
+    const context = freshContext();
+    expect(lint("CREATE TABLE invoices (id bigserial PRIMARY KEY, net numeric(10,2));", "V8__invoices.sql", context).findings).toEqual([]);
+    const next = lint("ALTER TABLE invoices ADD COLUMN gross numeric GENERATED ALWAYS AS (net * 1.2) STORED NOT NULL;\nCREATE INDEX invoices_net ON invoices (net);", "V9__gross.sql", context);
+    expect(next.findings).toEqual([]);
+    // Without the earlier migration, the same file is about a live table.
+    expect(lint("ALTER TABLE orders ADD COLUMN gross numeric GENERATED ALWAYS AS (total * 1.2) STORED NOT NULL;").findings.map((f) => f.rule)).toEqual(["add-column-rewrite"]);
   });
 
   it("counts lines in bytes the way the parser does, past non-ASCII text", () => {

@@ -139,7 +139,7 @@ describe.each(databases.map((open) => [open.name === "postgresDatabase" ? "Postg
 
   it("plans without writing: pending migrations and findings, no history table", async () => {
     database = await open();
-    const report = await run(files({ ...THREE, "V4__drop.sql": "DROP TABLE order_notes;\n" }), { mode: "plan" });
+    const report = await run(files({ ...THREE, "V4__drop.sql": "DROP TABLE legacy_orders;\n" }), { mode: "plan" });
     expect(report.pending.map((p) => p.file)).toEqual(["V1__users.sql", "V2__orders.sql", "V3__order_notes.sql", "V4__drop.sql"]);
     expect(report.findings).toMatchObject([{ rule: "drop-table", file: "V4__drop.sql", line: 1 }]);
     expect(report.ok).toBe(false);

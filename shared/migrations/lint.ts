@@ -1,3 +1,4 @@
+import { changesWithoutRewrite, emptyCatalogue, isVolatile, typeOfNode, type SchemaCatalogue } from "./catalogue.js";
 import type { MigrationFile } from "./files.js";
 import { splitStatements, type PgNode, type SqlParser, type Statement } from "./statements.js";
 
@@ -76,8 +77,8 @@ export const LINT_RULES = {
     fix: "Rebuild the table online with a tool such as pg_repack, outside migrations.",
   },
   "domain-constraint": {
-    reason: "ALTER DOMAIN ... ADD CONSTRAINT checks every column of the domain in every table under a lock that blocks writes.",
-    fix: "Add it with NOT VALID, then VALIDATE CONSTRAINT in a later migration.",
+    reason: "ALTER DOMAIN ... ADD CONSTRAINT or SET NOT NULL checks every column of the domain in every table under a lock that blocks writes.",
+    fix: "Add a CHECK constraint with NOT VALID (`CHECK (VALUE IS NOT NULL)` for NOT NULL), then VALIDATE CONSTRAINT in a later migration.",
   },
   "drop-database": {
     reason: "DROP DATABASE destroys every table of the database.",
@@ -124,27 +125,53 @@ export interface LintError {
 
 const ALLOW = /--\s*shipline:allow\s+(\S+)(?:[ \t]+([^\n]*\S))?/g;
 const SERIAL_TYPES = new Set(["serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"]);
-const VOLATILE = new Set(["random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "clock_timestamp", "timeofday", "nextval", "txid_current", "setseed"]);
 
 function tableKey(relation: PgNode | undefined): string {
   if (!relation) return "";
   return `${relation.schemaname ?? ""}.${relation.relname ?? ""}`.toLowerCase();
 }
 
-/** Every FuncCall name in an expression tree. */
-function functionNames(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) for (const n of node) functionNames(n, out);
+/** Every function call in an expression tree, with its number of arguments. */
+function functionCalls(node: unknown, out: Array<{ name: string; args: number }> = []): Array<{ name: string; args: number }> {
+  if (Array.isArray(node)) for (const n of node) functionCalls(n, out);
   else if (node && typeof node === "object") {
     for (const [key, value] of Object.entries(node)) {
       if (key === "FuncCall") {
-        const names = ((value as PgNode).funcname ?? []) as PgNode[];
-        const last = names.at(-1)?.String?.sval;
-        if (typeof last === "string") out.push(last.toLowerCase());
+        const call = value as PgNode;
+        const last = ((call.funcname ?? []) as PgNode[]).at(-1)?.String?.sval;
+        if (typeof last === "string") out.push({ name: last.toLowerCase(), args: ((call.args ?? []) as unknown[]).length });
       }
-      functionNames(value, out);
+      functionCalls(value, out);
     }
   }
   return out;
+}
+
+/**
+ * What linting knows beyond one file, shared by the pending migrations of one run, in order:
+ * the database's catalogue, and what the earlier pending files create (a table created by a
+ * migration of this run has no rows and no reader yet; a function it creates has the
+ * volatility it declares; a column it adds has the type it declares).
+ */
+export interface LintContext {
+  catalogue: SchemaCatalogue;
+  created: Set<string>;
+}
+
+export const lintContext = (catalogue: SchemaCatalogue = emptyCatalogue()): LintContext => ({ catalogue, created: new Set() });
+
+/** A column's key in the catalogue: `schema.table.column`, schema empty when the statement names none. */
+const columnKey = (table: string, column: string) => `${table}.${column}`.toLowerCase();
+
+/** Records a CREATE FUNCTION's declared volatility (VOLATILE when it declares none, as PostgreSQL does). */
+function recordFunction(create: PgNode, catalogue: SchemaCatalogue): void {
+  const name = String(((create.funcname ?? []) as PgNode[]).at(-1)?.String?.sval ?? "").toLowerCase();
+  const option = ((create.options ?? []) as PgNode[]).find((o) => o.DefElem?.defname === "volatility");
+  const word = String(option?.DefElem?.arg?.String?.sval ?? "volatile");
+  const volatility = word === "immutable" ? "i" : word === "stable" ? "s" : "v";
+  const args = ((create.parameters ?? []) as PgNode[]).filter((p) => !["FUNC_PARAM_OUT", "FUNC_PARAM_TABLE"].includes(p.FunctionParameter?.mode)).length;
+  const list = (catalogue.functions.get(name) ?? []).filter((o) => o.args !== args || !create.replace);
+  catalogue.functions.set(name, [...list, { args, volatility }]);
 }
 
 function constraintsOf(column: PgNode): PgNode[] {
@@ -153,8 +180,9 @@ function constraintsOf(column: PgNode): PgNode[] {
 
 /** What a file has done before the statement being linted. */
 interface FileState {
-  /** Tables created in this file: nothing else reads them yet. */
+  /** Tables created in this file or an earlier pending one: nothing reads them yet. */
   created: Set<string>;
+  catalogue: SchemaCatalogue;
   /** `table.column` with a validated `CHECK (column IS NOT NULL)`: SET NOT NULL skips the scan. */
   validated: Set<string>;
   /** Constraints added NOT VALID in this file, by `table.name`, with the column they check for NULL, if any. */
@@ -172,6 +200,14 @@ function notNullColumn(check: PgNode): string | null {
   return typeof fields.at(-1)?.String?.sval === "string" ? String(fields.at(-1)!.String!.sval).toLowerCase() : null;
 }
 
+/** A DROP's objects as table keys (`schema.table`, schema empty when not named). */
+function droppedNames(drop: PgNode): string[] {
+  return ((drop.objects ?? []) as PgNode[]).map((o) => {
+    const parts = ((o.List?.items ?? []) as PgNode[]).map((i) => String(i.String?.sval ?? ""));
+    return `${parts.length > 1 ? parts.at(-2) : ""}.${parts.at(-1) ?? ""}`.toLowerCase();
+  });
+}
+
 const hasOption = (options: unknown, name: string) => ((options ?? []) as PgNode[]).some((o) => o.DefElem?.defname === name);
 
 /** The rules one statement breaks, given what the file did before it. */
@@ -186,7 +222,8 @@ function statementRules(statement: Statement, state: FileState): LintRule[] {
   }
   if (node.DropStmt) {
     const drop = node.DropStmt as PgNode;
-    if (drop.removeType === "OBJECT_TABLE") rules.push("drop-table");
+    // A table created earlier in this run has no reader yet: dropping it again breaks nobody.
+    if (drop.removeType === "OBJECT_TABLE" && !droppedNames(drop).every((name) => created.has(name))) rules.push("drop-table");
     if (drop.removeType === "OBJECT_INDEX" && drop.concurrent && transactional) rules.push("concurrently-in-transaction");
     if (drop.removeType === "OBJECT_INDEX" && !drop.concurrent) rules.push("drop-index-not-concurrent");
   }
@@ -201,7 +238,8 @@ function statementRules(statement: Statement, state: FileState): LintRule[] {
   if (node.TruncateStmt && (node.TruncateStmt as PgNode).behavior === "DROP_CASCADE") rules.push("truncate-cascade");
   if (node.AlterDomainStmt) {
     const domain = node.AlterDomainStmt as PgNode;
-    if (domain.subtype === "C" && !domain.def?.Constraint?.skip_validation) rules.push("domain-constraint");
+    // "C": ADD CONSTRAINT (unless NOT VALID); "O": SET NOT NULL. Both check every column of the domain.
+    if ((domain.subtype === "C" && !domain.def?.Constraint?.skip_validation) || domain.subtype === "O") rules.push("domain-constraint");
   }
   if (node.UpdateStmt && !(node.UpdateStmt as PgNode).whereClause && state.hasDdl && !created.has(tableKey((node.UpdateStmt as PgNode).relation))) rules.push("backfill-with-ddl");
   if (node.RenameStmt) {
@@ -219,11 +257,13 @@ function statementRules(statement: Statement, state: FileState): LintRule[] {
           const column = (cmd.def?.ColumnDef ?? {}) as PgNode;
           const constraints = constraintsOf(column);
           const defaults = constraints.filter((c) => c.contype === "CONSTR_DEFAULT");
-          if (!fresh && constraints.some((c) => c.contype === "CONSTR_NOTNULL") && defaults.length === 0) rules.push("add-column-not-null");
-          if (!fresh && defaults.some((c) => functionNames(c.raw_expr).some((f) => VOLATILE.has(f)))) rules.push("volatile-default");
           const type = String(((column.typeName?.names ?? []) as PgNode[]).at(-1)?.String?.sval ?? "").toLowerCase();
           const fills = SERIAL_TYPES.has(type) || constraints.some((c) => c.contype === "CONSTR_IDENTITY" || (c.contype === "CONSTR_GENERATED" && c.generated_kind === "s"));
+          // A generated, identity or serial column has a value in every row: NOT NULL cannot fail.
+          if (!fresh && !fills && constraints.some((c) => c.contype === "CONSTR_NOTNULL") && defaults.length === 0) rules.push("add-column-not-null");
+          if (!fresh && defaults.some((c) => functionCalls(c.raw_expr).some((f) => isVolatile(state.catalogue, f.name, f.args)))) rules.push("volatile-default");
           if (!fresh && fills) rules.push("add-column-rewrite");
+          if (typeof column.colname === "string") state.catalogue.columns.set(columnKey(table, column.colname), typeOfNode(column.typeName));
           if (!fresh && constraints.some((c) => c.contype === "CONSTR_UNIQUE" || c.contype === "CONSTR_PRIMARY" || c.contype === "CONSTR_FOREIGN")) rules.push("add-column-constraint");
           break;
         }
@@ -249,9 +289,17 @@ function statementRules(statement: Statement, state: FileState): LintRule[] {
           if (!cmd.def?.PartitionCmd?.concurrent) rules.push("detach-partition-not-concurrent");
           else if (transactional) rules.push("concurrently-in-transaction");
           break;
-        case "AT_AlterColumnType":
-          if (!fresh) rules.push("alter-column-type");
+        case "AT_AlterColumnType": {
+          const column = (cmd.def?.ColumnDef ?? {}) as PgNode;
+          const key = columnKey(table, String(cmd.name ?? ""));
+          const from = state.catalogue.columns.get(key);
+          const to = typeOfNode(column.typeName);
+          // No USING and no new collation: a binary-coercible widening changes only the catalogue.
+          const free = from !== undefined && !column.raw_default && !column.collClause && changesWithoutRewrite(from, to);
+          if (!fresh && !free) rules.push("alter-column-type");
+          state.catalogue.columns.set(key, to);
           break;
+        }
         case "AT_DropColumn":
           if (!fresh) rules.push("drop-column");
           break;
@@ -262,7 +310,16 @@ function statementRules(statement: Statement, state: FileState): LintRule[] {
       }
     }
   }
-  if (node.CreateStmt) created.add(tableKey((node.CreateStmt as PgNode).relation));
+  if (node.CreateStmt) {
+    const create = node.CreateStmt as PgNode;
+    const table = tableKey(create.relation);
+    created.add(table);
+    for (const element of (create.tableElts ?? []) as PgNode[]) {
+      const column = element.ColumnDef as PgNode | undefined;
+      if (column && typeof column.colname === "string") state.catalogue.columns.set(columnKey(table, column.colname), typeOfNode(column.typeName));
+    }
+  }
+  if (node.CreateFunctionStmt) recordFunction(node.CreateFunctionStmt as PgNode, state.catalogue);
   return rules;
 }
 
@@ -270,7 +327,7 @@ function statementRules(statement: Statement, state: FileState): LintRule[] {
  * Lints one migration with PostgreSQL's own parser. A finding the file acknowledges with
  * `-- shipline:allow <rule> <reason>` is reported with its reason but does not fail the run.
  */
-export function lintMigration(migration: MigrationFile, parse: SqlParser): { findings: Finding[]; errors: LintError[] } {
+export function lintMigration(migration: MigrationFile, parse: SqlParser, context: LintContext = lintContext()): { findings: Finding[]; errors: LintError[] } {
   const statements = splitStatements(migration.sql, parse);
   if (!Array.isArray(statements)) return { findings: [], errors: [{ file: migration.file, line: statements.line, message: `PostgreSQL cannot parse it: ${statements.message}` }] };
   const errors: LintError[] = [];
@@ -292,7 +349,8 @@ export function lintMigration(migration: MigrationFile, parse: SqlParser): { fin
     }
   }
   const state: FileState = {
-    created: new Set(),
+    created: context.created,
+    catalogue: context.catalogue,
     validated: new Set(),
     notValid: new Map(),
     hasDdl: statements.some((s) => !s.node.UpdateStmt && !s.node.InsertStmt && !s.node.DeleteStmt && !s.node.SelectStmt),

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type { DatabaseError, MigrationDatabase } from "./database.js";
 import { compareVersions, type MigrationFile } from "./files.js";
-import { lintMigration, type Finding, type LintError } from "./lint.js";
+import { readCatalogue } from "./catalogue.js";
+import { lintContext, lintMigration, type Finding, type LintError } from "./lint.js";
 import { splitStatements, type SqlParser, type Statement } from "./statements.js";
 
 /** A finding nobody acknowledged, as a problem of the report. */
@@ -149,10 +150,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     return report;
   };
 
-  const lintPending = (pending: MigrationFile[]) => {
+  const lintPending = async (pending: MigrationFile[]) => {
     const lintErrors: LintError[] = [];
+    // The database's own catalogue says which functions are volatile and what type each column has.
+    const context = lintContext(pending.length > 0 ? await readCatalogue(db) : undefined);
     for (const m of pending) {
-      const { findings, errors } = lintMigration(m, parse);
+      const { findings, errors } = lintMigration(m, parse, context);
       report.findings.push(...findings);
       lintErrors.push(...errors);
     }
@@ -170,7 +173,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     describePending(comparison.pending);
     report.missing = comparison.missing;
     report.errors.push(...comparison.errors);
-    if (mode === "plan") lintPending(comparison.pending);
+    if (mode === "plan") await lintPending(comparison.pending);
     return finish();
   }
 
@@ -209,7 +212,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
 
     describePending(comparison.pending);
     report.errors.push(...comparison.errors);
-    lintPending(comparison.pending);
+    await lintPending(comparison.pending);
     if (report.errors.length > 0) return finish();
 
     if (options.command) {
