@@ -55,9 +55,19 @@ function attr(value: unknown, name: string): string {
   return value && typeof value === "object" ? String((value as Node)[name] ?? "") : "";
 }
 
-const SOURCE = /((?:[A-Za-z]:)?[\w@./\\-]*[\w-]+\.(?:tsx?|mts|cts|jsx?|mjs|cjs|py|go|java|kt|kts|scala|rb|rs|cs|php|swift)):(\d+)/g;
-/** A JVM stack frame: `at com.example.FooTest.totals(FooTest.java:23)`. */
-const JVM_FRAME = /at ([\w$.]+)\.[\w$<>-]+\(([\w$-]+\.(?:java|kt|scala|groovy)):(\d+)\)/g;
+const SOURCE_EXTENSIONS = "tsx?|mts|cts|jsx?|mjs|cjs|py|go|java|kt|kts|scala|rb|rs|cs|fs|php|swift|dart|exs?|c|cc|cpp|cxx|h|hh|hpp|m|mm";
+/** `path/file.ts:12`, and .NET's `in path/File.cs:line 27`. */
+const SOURCE = new RegExp(`((?:[A-Za-z]:)?[\\w@./\\\\-]*[\\w-]+\\.(?:${SOURCE_EXTENSIONS})):(?:line )?(\\d+)`, "g");
+/** A Python traceback's frame: `File "/path/tests/test_x.py", line 16, in test_y`. */
+const PYTHON_FRAME = /File "([^"\n]+\.py)", line (\d+)/g;
+/** A JVM stack frame: `at com.example.FooTest.totals(FooTest.java:23)`, with a module prefix (`app//`, `java.base/`) and Kotlin's spaced names. */
+const JVM_FRAME = /at (?:[\w.$-]+\/\/?)?([\w$.]+)\.[^()\n]+\(([\w$-]+\.(?:java|kt|scala|groovy)):(\d+)\)/g;
+
+/** Every `file:line` a failure's text names, in the order written. */
+function sourceRefs(text: string): Array<{ file: string; line: number; at: number; raw: string }> {
+  return [...text.matchAll(SOURCE), ...text.matchAll(PYTHON_FRAME)].map((m) => ({ file: m[1]!, line: Number(m[2]), at: m.index, raw: m[0] })).sort((a, b) => a.at - b.at);
+}
+
 /** Runtimes' and libraries' own frames: never where a test failed. */
 const LIBRARY_PATH = /node_modules|site-packages|dist-packages|node:internal|(^|[/\\])internal[/\\]|\/usr\/lib|jest-circus|AssertionFailureBuilder|_pytest[/\\]/;
 const LIBRARY_CLASS = /^(java|javax|jdk|sun|com\.sun|kotlin|kotlinx|android|androidx|dalvik|org\.junit|junit|org\.testng|org\.assertj|org\.hamcrest|org\.opentest4j|org\.gradle|org\.apache\.maven|org\.mockito|com\.android|org\.robolectric|scala)\./;
@@ -107,12 +117,12 @@ export function locate(testcase: Node, failure: unknown, failureText: string, ws
     const file = attr(where, "file");
     if (!file) continue;
     const line = Number(attr(where, "line"));
-    const inText = [...failureText.matchAll(SOURCE)].find((m) => relative(m[1]!) === relative(file));
-    return { file: resolve(file, testPkg) ?? relative(file), line: inText ? Number(inText[2]) : Number.isFinite(line) && line > 0 ? line : 1 };
+    const inText = sourceRefs(failureText).find((m) => relative(m.file) === relative(file));
+    return { file: resolve(file, testPkg) ?? relative(file), line: inText ? inText.line : Number.isFinite(line) && line > 0 ? line : 1 };
   }
   const frames: Candidate[] = [
     ...[...failureText.matchAll(JVM_FRAME)].filter((m) => !LIBRARY_CLASS.test(m[1]!)).map((m) => ({ file: m[2]!, line: Number(m[3]), pkg: m[1]!.split(".").slice(0, -1).join("."), at: m.index })),
-    ...[...failureText.matchAll(SOURCE)].filter((m) => !LIBRARY_PATH.test(m[0]) && !/\.(java|kt|scala)$/.test(m[1]!)).map((m) => ({ file: m[1]!, line: Number(m[2]), pkg: testPkg, at: m.index })),
+    ...sourceRefs(failureText).filter((m) => !LIBRARY_PATH.test(m.raw) && !/\.(java|kt|scala)$/.test(m.file)).map((m) => ({ file: m.file, line: m.line, pkg: testPkg, at: m.at })),
   ].sort((a, b) => a.at - b.at);
   for (const frame of frames) {
     const file = resolve(frame.file, frame.pkg);
