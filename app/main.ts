@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { run } from "probot";
 import shipline from "./index.js";
+import { startServer } from "./server.js";
 
 /**
  * `.env` in the working directory, read the way Probot's `run()` reads it (node's parseEnv,
@@ -44,7 +45,7 @@ if (missing.length > 0 && process.env.SHIPLINE_SETUP !== "1") {
       "Shipline cannot start: it runs as a registered GitHub App and needs these settings.",
       ...lines,
       "Optional: HOST (localhost; 0.0.0.0 in a container), PORT (3000), LOG_LEVEL (info), LOG_FORMAT (json|pretty),",
-      "SENTRY_DSN, GHE_HOST and GHE_PROTOCOL for another GitHub API host, REDIS_URL to share rate limits across replicas.",
+      "SENTRY_DSN, GHE_HOST and GHE_PROTOCOL for another GitHub API host, REDIS_URL for the durable queue and rate limits shared by replicas.",
       "They are read from the environment and from .env in the working directory (README, \"npm start\").",
       "",
       "To register the app from app.yml through GitHub's manifest flow: npm run setup",
@@ -54,4 +55,15 @@ if (missing.length > 0 && process.env.SHIPLINE_SETUP !== "1") {
   process.exit(1);
 }
 
-await run(shipline);
+if (process.env.SHIPLINE_SETUP === "1") {
+  // Registration through GitHub's manifest flow is Probot's own setup app.
+  await run(shipline);
+} else {
+  const running = await startServer();
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      // Jobs in hand finish; queued ones wait in Redis for another replica (or this one's restart).
+      void running.close().finally(() => process.exit(0));
+    });
+  }
+}

@@ -54,20 +54,24 @@ describe("the app against the emulator, over HTTP", () => {
       "POST /repos/acme/shop/deployments 201",
       "POST /repos/acme/shop/check-runs 201",
     ]);
-    // The merge's push was delivered signed and answered 200; the pull_request event is not subscribed.
+    // The merge's push was delivered signed and answered 202 (queued, the work done after the
+    // answer); the pull_request event is not subscribed.
     const push = emulator.deliveries.filter((d) => d.event === "push").at(-1)!;
-    expect(push.status).toBe(200);
+    expect(push.status).toBe(202);
     expect(emulator.deliveries.find((d) => d.event === "pull_request")?.skipped).toBe(true);
   });
 
   it("creates nothing new when GitHub redelivers the same push", async () => {
     const repo = emulator.scenario.repo("acme/shop");
     const push = emulator.deliveries.filter((d) => d.event === "push" && !d.skipped).at(-1)!;
+    const requestsBefore = emulator.requests.length;
     emulator.redeliver(push.id);
     await emulator.settled();
     expect(repo.deployments.size).toBe(1);
     expect(repo.checkRuns.size).toBe(1);
-    expect(emulator.deliveries.at(-1)).toMatchObject({ id: push.id, status: 200 });
+    // The same delivery GUID is the same job: answered, and not run again (no request at all).
+    expect(emulator.deliveries.at(-1)).toMatchObject({ id: push.id, status: 202 });
+    expect(emulator.requests.slice(requestsBefore)).toEqual([]);
   });
 
   it("reports a broken config as a failing check run and deploys nothing", async () => {

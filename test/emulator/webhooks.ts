@@ -10,6 +10,8 @@ export interface Delivery {
   payload: Record<string, unknown>;
   /** The app's HTTP answer; 0 when it could not be reached. */
   status: number;
+  /** Each replica's answer, when the delivery went to several at once. */
+  statuses?: number[];
   /** Set when the delivery was not sent because the app does not subscribe to the event. */
   skipped?: boolean;
 }
@@ -43,7 +45,15 @@ export class WebhookDeliverer {
 
   set url(url: string | undefined) {
     this.options.url = url;
+    this.targets = url ? [url] : [];
   }
+
+  /**
+   * Where deliveries go. Several URLs: each delivery reaches every one at the same instant,
+   * as a load balancer that retried, or GitHub delivering twice, would make it land on
+   * several replicas.
+   */
+  targets: string[] = [];
 
   /** The `issue` object of an `issue_comment` on a pull request (it carries `pull_request`). */
   issueOf(repo: Repository, pr: PullRequest): Record<string, unknown> {
@@ -118,30 +128,41 @@ export class WebhookDeliverer {
     this.tail = this.tail.then(() => this.post(delivery));
   }
 
+  private get urls(): string[] {
+    return this.targets.length > 0 ? this.targets : this.options.url ? [this.options.url] : [];
+  }
+
   private async post(delivery: Delivery): Promise<void> {
-    if (!this.options.url) return;
+    if (this.urls.length === 0) return;
     const body = JSON.stringify(delivery.payload);
+    const headers = {
+      "content-type": "application/json",
+      "user-agent": "GitHub-Hookshot/emulator",
+      "x-github-event": delivery.event,
+      "x-github-delivery": delivery.id,
+      "x-hub-signature-256": await sign(this.options.secret, body),
+      "x-github-hook-id": "1",
+      "x-github-hook-installation-target-type": "integration",
+      "x-github-hook-installation-target-id": String(this.options.appId),
+    };
+    const statuses = await Promise.all(this.urls.map((url) => this.postOnce(url, body, headers)));
+    delivery.status = statuses[0]!;
+    if (statuses.length > 1) delivery.statuses = statuses;
+  }
+
+  private async postOnce(url: string, body: string, headers: Record<string, string>): Promise<number> {
     try {
-      const response = await fetch(this.options.url, {
+      const response = await fetch(url, {
         method: "POST",
         body,
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "GitHub-Hookshot/emulator",
-          "x-github-event": delivery.event,
-          "x-github-delivery": delivery.id,
-          "x-hub-signature-256": await sign(this.options.secret, body),
-          "x-github-hook-id": "1",
-          "x-github-hook-installation-target-type": "integration",
-          "x-github-hook-installation-target-id": String(this.options.appId),
-        },
+        headers,
         // GitHub gives up on a delivery after 10 seconds.
         signal: AbortSignal.timeout(10_000),
       });
-      delivery.status = response.status;
       await response.arrayBuffer();
+      return response.status;
     } catch {
-      delivery.status = 0;
+      return 0;
     }
   }
 
@@ -153,6 +174,25 @@ export class WebhookDeliverer {
       await seen;
       // Let the app's in-flight requests land before looking for new deliveries.
       await new Promise((resolve) => setTimeout(resolve, 5));
+      // The app answers once a delivery is queued: wait until its queue has done the work too.
+      while (seen === this.tail && (await this.appsBusy())) await new Promise((resolve) => setTimeout(resolve, 10));
     } while (seen !== this.tail);
+  }
+
+  /** Whether any app behind the targets still has queued or running work (its /healthz counts). */
+  private async appsBusy(): Promise<boolean> {
+    const busy = await Promise.all(
+      this.urls.map(async (url) => {
+        try {
+          const response = await fetch(new URL("/healthz", url), { signal: AbortSignal.timeout(2000) });
+          if (!response.ok) return false;
+          const { counts } = (await response.json()) as { counts?: { waiting: number; active: number; delayed: number } | null };
+          return !!counts && counts.waiting + counts.active + counts.delayed > 0;
+        } catch {
+          return false;
+        }
+      }),
+    );
+    return busy.some(Boolean);
   }
 }
