@@ -51,8 +51,8 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     else if (event.outcome === "retrying") log.warn(line, `job failed, retrying: ${event.error}`);
     else log.info(line, `job ${event.outcome}`);
   });
-  await queue.start(async (job) => {
-    log.debug({ delivery: job.id, event: job.name, repository: job.key }, "job started");
+  await queue.start(async (job, attempt) => {
+    log.info({ delivery: job.id, event: job.name, repository: job.key, attempt }, "job started");
     await probot.receive({ id: job.id, name: job.name as never, payload: job.payload as never });
   });
 

@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort, generateAppKey } from "./emulator/app-process.js";
 import { projectRoot } from "./emulator/root.js";
 import { healthCheckCommand } from "./helpers/dockerfile.js";
+import { redisClients } from "./helpers/redis.js";
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -68,24 +68,6 @@ describe("npm start reads .env before it checks its settings", () => {
     expect(app.output()).toContain("✗ WEBHOOK_SECRET");
   });
 });
-
-/** Redis's CLIENT LIST, over a plain socket: one line per connected client. */
-async function redisClients(): Promise<number | null> {
-  return new Promise((resolve) => {
-    const socket = connect(6379, "127.0.0.1");
-    let answer = "";
-    socket.once("error", () => resolve(null));
-    socket.on("data", (chunk) => {
-      answer += chunk.toString();
-      const header = /^\$(\d+)\r\n/.exec(answer);
-      if (header && answer.length >= header[0].length + Number(header[1])) {
-        socket.end();
-        resolve(answer.slice(header[0].length).trim().split("\n").length);
-      }
-    });
-    socket.write("*2\r\n$6\r\nCLIENT\r\n$4\r\nLIST\r\n");
-  });
-}
 
 const hasRedis = (await redisClients()) !== null;
 if (process.env.CI === "true" && !hasRedis) throw new Error("CI needs Redis on 127.0.0.1:6379 (.ci/run starts one)");

@@ -26,7 +26,8 @@ describe("the emulator follows GitHub's rules", () => {
       let body = "";
       req.on("data", (chunk) => (body += chunk));
       req.on("end", () => {
-        received.push({ headers: req.headers, body });
+        // Deliveries are POSTs; settled() also asks GET /healthz of whatever receives them.
+        if (req.method === "POST") received.push({ headers: req.headers, body });
         res.end("ok");
       });
     });

@@ -31,6 +31,10 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
       const { id, sha, environment } = payload.deployment;
       const state = failing.has(`${environment}:${sha}`) ? "failure" : "success";
       if (namesakes.has(sha)) {
+        // The job runs once the app has put its own check run on the commit (the app answers
+        // deliveries before doing the work, so the job could otherwise start first).
+        const own = () => [...emulator.scenario.repo(payload.repository.full_name).checkRuns.values()].some((r) => r.head_sha === sha && r.app.login === "shipline[bot]");
+        for (let i = 0; i < 400 && !own(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
         const response = await fetch(`${emulator.apiUrl}/repos/${payload.repository.full_name}/check-runs`, {
           method: "POST",
           headers: { authorization: `token ${emulator.workflowToken()}`, "content-type": "application/json" },

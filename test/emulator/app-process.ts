@@ -26,6 +26,8 @@ export async function freePort(): Promise<number> {
 export interface RunningApp {
   webhookUrl: string;
   logs: string[];
+  /** The process, for what a crash looks like (`kill("SIGKILL")`). */
+  child: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -33,7 +35,10 @@ export interface RunningApp {
  * Runs `node dist/app.js` (what `npm start` runs) with Probot's standard environment,
  * pointed at the emulator through GHE_HOST/GHE_PROTOCOL, and waits until it listens.
  */
-export async function startApp(emulator: Emulator, options: { appId: number; privateKey: string; webhookSecret: string; logLevel?: string }): Promise<RunningApp> {
+export async function startApp(
+  emulator: Emulator,
+  options: { appId: number; privateKey: string; webhookSecret: string; logLevel?: string; env?: Record<string, string>; attach?: boolean },
+): Promise<RunningApp> {
   const port = await freePort();
   const logs: string[] = [];
   const root = projectRoot();
@@ -53,6 +58,7 @@ export async function startApp(emulator: Emulator, options: { appId: number; pri
       LOG_FORMAT: "json",
       GHE_HOST: emulator.host,
       GHE_PROTOCOL: "http",
+      ...options.env,
     },
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -74,10 +80,11 @@ export async function startApp(emulator: Emulator, options: { appId: number; pri
     }
   }
   const webhookUrl = `${base}/api/github/webhooks`;
-  emulator.webhookUrl = webhookUrl;
+  if (options.attach !== false) emulator.webhookUrl = webhookUrl;
   return {
     webhookUrl,
     logs,
+    child,
     stop: async () => {
       if (child.exitCode === null) child.kill("SIGTERM");
       await exited;

@@ -259,7 +259,12 @@ export async function startEmulator(options: EmulatorOptions) {
     set webhookUrl(url: string | undefined) {
       deliverer.url = url;
     },
+    /** Every delivery goes to each of these URLs at the same instant (replicas behind a balancer that duplicates). */
+    set webhookTargets(urls: string[]) {
+      deliverer.targets = urls;
+    },
     redeliver: (id: string) => deliverer.redeliver(id),
+    resendAsNew: (id: string) => deliverer.resendAsNew(id),
     /** Registers a workflow run for every `event` (for example `deployment`), as Actions would. */
     onWorkflowEvent: (event: string, workflow: Workflow) =>
       deliverer.onEvent(event, async (payload) => {

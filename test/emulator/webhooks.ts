@@ -124,6 +124,17 @@ export class WebhookDeliverer {
     return again;
   }
 
+  /** The same event again under a new delivery GUID: what a second, identical event looks like. */
+  resendAsNew(id: string): Delivery {
+    const original = this.deliveries.find((d) => d.id === id);
+    if (!original) throw new Error(`no delivery ${id}`);
+    const again: Delivery = { ...original, id: randomUUID(), status: 0 };
+    delete again.statuses;
+    this.deliveries.push(again);
+    this.enqueue(again);
+    return again;
+  }
+
   private enqueue(delivery: Delivery): void {
     this.tail = this.tail.then(() => this.post(delivery));
   }
