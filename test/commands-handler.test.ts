@@ -171,6 +171,26 @@ describe("PR comment commands (app/commands.ts)", () => {
     expect(seen.find((r) => route(r) === `POST ${REPO}/check-runs`)!.body).toMatchObject({ head_sha: HEAD, external_id: "deployment:903" });
   });
 
+  it("completes the comment and the check run a crashed run of the same command wrote, instead of adding new ones", async () => {
+    // The first run made deployment 904, wrote its outcome into the comment and its check run, then died.
+    const previous = ["<!-- shipline:pull-request -->", "### Shipline", "", `<!-- shipline:latest 2026-11-23T08:00:00Z comment:${COMMENT_ID} -->`, "🚀 (`deploy`) Codertocat: first run's words", "", "**Earlier**, newest first:", "", "<!-- shipline:earlier -->", "- 2026-11-23T07:00:00Z · an older outcome", "<!-- /shipline:earlier -->", ""].join("\n");
+    start({ facts: { pull: { commentId: 4242, commentBody: previous }, deployments: [deploymentNode({ id: 904, sha: HEAD, environment: "staging", state: "QUEUED", createdAt: "2026-11-23T08:00:00Z", shipline: { source: `comment:${COMMENT_ID}` } })] } });
+    github().patch(`${REPO}/issues/comments/4242`).reply(200, { id: 4242 });
+    github()
+      .get(`${REPO}/commits/${HEAD}/check-runs`)
+      .query(true)
+      .reply(200, { total_count: 1, check_runs: [{ id: 79, name: "Shipline", head_sha: HEAD, external_id: "deployment:904", status: "completed", conclusion: "neutral", output: { title: "t", summary: "s" }, app: { id: 1 } }] });
+    github().patch(`${REPO}/check-runs/79`).reply(200, { id: 79 });
+    await receive(commentOnPullRequest("/deploy staging"));
+    expect(seen.map(route).filter((r) => r.startsWith("POST") && !r.includes("access_tokens") && !r.includes("reactions") && r !== "POST /graphql")).toEqual([]);
+    const body = (seen.find((r) => route(r) === `PATCH ${REPO}/issues/comments/4242`)!.body as { body: string }).body;
+    // Its own earlier line is replaced, not pushed down into "Earlier"; the older outcome stays.
+    expect(body).not.toContain("first run's words");
+    expect(body).toContain("- 2026-11-23T07:00:00Z · an older outcome");
+    expect(body).toContain(`<!-- shipline:latest `);
+    expect(body).toContain(` comment:${COMMENT_ID} -->`);
+  });
+
   it("deploys a merged PR's merge commit, not its head", async () => {
     start({ facts: { pull: { state: "MERGED", merged: true, mergeCommit: MERGE } } });
     github().post(`${REPO}/deployments`).reply(201, deployed(904, MERGE, "production"));
@@ -399,6 +419,34 @@ describe("PR comment commands (app/commands.ts)", () => {
       answers();
       await receive(commentOnPullRequest("/lock production"));
       expect((seen.find((r) => r.path.endsWith("/issues/1/comments"))!.body as { body: string }).body).toContain("(`locked`) for Codertocat: production was locked by someone else a moment ago.");
+    });
+
+    it("finishes its own /lock when run again after a crash: no second lock commit, and the holder is not told they hold it", async () => {
+      const marker = `comment:${COMMENT_ID}`;
+      const ownLock = `Shipline lock: production\n\n${JSON.stringify({ shipline_lock: { environment: "production", holder: "Codertocat", reason: "incident", since: "2026-11-23T07:00:00Z", source: marker } })}`;
+      start({ facts: { locks: [{ environment: "production", message: ownLock }] } });
+      answers();
+      await receive(commentOnPullRequest("/lock production incident"));
+      expect(seen.filter((r) => r.path.includes("/git/"))).toEqual([]);
+      const comment = (seen.find((r) => r.path.endsWith("/issues/1/comments"))!.body as { body: string }).body;
+      expect(comment).toContain("(`lock`) Codertocat: Codertocat locked production: incident.");
+      expect(comment).not.toContain("already locked");
+    });
+
+    it("records the command in the lock, and another command of the same person is still told they hold it", async () => {
+      start({});
+      github().post(`${REPO}/git/commits`).reply(201, { sha: "f".repeat(40) });
+      github().post(`${REPO}/git/refs`).reply(201, { ref: "refs/shipline/locks/production" });
+      answers();
+      await receive(commentOnPullRequest("/lock production"));
+      const commit = seen.find((r) => r.path.endsWith("/git/commits"))!.body as { message: string };
+      expect(JSON.parse(commit.message.slice(commit.message.indexOf("{"))).shipline_lock.source).toBe(`comment:${COMMENT_ID}`);
+      seen.length = 0;
+      const otherCommand = `Shipline lock: production\n\n${JSON.stringify({ shipline_lock: { environment: "production", holder: "Codertocat", reason: "", since: "2026-11-23T07:00:00Z", source: "comment:1" } })}`;
+      start({ facts: { locks: [{ environment: "production", message: otherCommand }] } });
+      answers();
+      await receive(commentOnPullRequest("/lock production"));
+      expect((seen.find((r) => r.path.endsWith("/issues/1/comments"))!.body as { body: string }).body).toContain("production is already locked by Codertocat.");
     });
 
     it("lets an admin unlock someone else's lock", async () => {

@@ -73,11 +73,14 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
   // A run of this very command (a redelivery, or a retry after a crash) may already have made
   // its deployment: decide as the first run did, without it, and `act` finishes that work
   // instead of refusing it as a deploy in progress.
-  const own = facts.deployments.find((d) => d.shipline?.source === sourceMarker(source));
+  const marker = sourceMarker(source);
+  const own = facts.deployments.find((d) => d.shipline?.source === marker);
+  // Likewise a lock this very command took before a crash: it is this command's, not someone's.
+  const ownLocks = new Map([...facts.locks].filter(([, l]) => !(l.kind === "held" && l.lock.source === marker)));
   const decision = decide({
     command,
     config,
-    facts: own ? { ...facts, deployments: facts.deployments.filter((d) => d !== own) } : facts,
+    facts: { ...facts, ...(own ? { deployments: facts.deployments.filter((d) => d !== own) } : {}), locks: ownLocks },
     actor: who,
     subject: { sha: subjectSha, pull: source.kind === "comment" ? facts.pull : null },
     commandAt: source.kind === "comment" ? source.createdAt : null,
@@ -108,7 +111,10 @@ async function act(
   ctx: { actor: string; facts: RepoFacts; source: CommandSource; pullNumber: number | null; now: Date; overrideFreeze: boolean },
 ): Promise<{ decision: Decision; created: CreatedDeployment | null }> {
   if (decision.decision === "lock") {
-    const lock = { environment: decision.stage.environment, holder: ctx.actor, reason: decision.reason, since: ctx.now.toISOString() };
+    const marker = sourceMarker(ctx.source);
+    const held = ctx.facts.locks.get(decision.stage.environment);
+    if (held?.kind === "held" && held.lock.source === marker) return { decision, created: null };
+    const lock = { environment: decision.stage.environment, holder: ctx.actor, reason: decision.reason, since: ctx.now.toISOString(), source: marker };
     const sha = await github.createCommit(lockMessage(lock), EMPTY_TREE);
     try {
       await github.createRef(lockRef(lock.environment), sha);
@@ -218,15 +224,29 @@ async function respond(
           rolledBack: rolledBackKeys(facts),
           config,
           now: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+          source: sourceMarker(source),
         })}${extra ? `\n\n${extra}` : ""}`
       : `<!-- shipline:pull-request -->\n### Shipline\n\n⛔ **Refused** (\`config_invalid\`) for ${escapeMarkdown(actor)}: ${escapeMarkdown(decision.message)}\n\n${extra}`;
     const existing = facts.pull?.shiplineCommentId ?? null;
     if (existing) await github.updateComment(existing, body);
     else await github.createComment(pullNumber, body);
   }
-  const run = commandCheckRun(sha, decision, created);
+  const run = commandCheckRun(sha, decision, created, sourceMarker(source));
   if (source.kind === "button") await github.updateCheckRun(source.checkRunId, { output: run.output, ...(run.external_id ? { external_id: run.external_id } : {}) });
-  else if (decision.decision !== "help") await github.createCheckRun(run);
+  else if (decision.decision !== "help") {
+    // A re-run (the comment already answers this command) completes the check run it made, if it made one.
+    const rerun = latestSourceOf(facts.pull?.shiplineCommentBody ?? null) === sourceMarker(source);
+    const made = rerun ? (await github.listCheckRuns(sha, run.name)).find((r) => r.external_id === run.external_id) : undefined;
+    if (made) {
+      const { name: _name, head_sha: _sha, ...changes } = run;
+      await github.updateCheckRun(made.id, changes);
+    } else await github.createCheckRun(run);
+  }
+}
+
+/** The source the comment's latest outcome answers (`<!-- shipline:latest <time> <source> -->`). */
+function latestSourceOf(body: string | null): string | null {
+  return (body && /^<!-- shipline:latest \S+ (\S+) -->$/m.exec(body)?.[1]) || null;
 }
 
 export { describeTarget };

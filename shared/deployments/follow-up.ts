@@ -53,6 +53,7 @@ export async function followDeployment({ github, status, config, facts, reposito
       rolledBack: rolledBackKeys(facts),
       config,
       now: status.at,
+      source: `status:${status.deployment.id}:${status.state}`,
     });
     if (facts.pull.shiplineCommentId !== null) await github.updateComment(facts.pull.shiplineCommentId, body);
     else await github.createComment(pr, body);

@@ -12,6 +12,8 @@ export interface Lock {
   holder: string;
   reason: string;
   since: string;
+  /** The command that took it (`comment:123`): a re-run of that command finds its own lock. */
+  source?: string;
 }
 
 /** A lock whose commit cannot be read still blocks: an unreadable lock never frees an environment. */
@@ -30,7 +32,9 @@ export function readLock(message: string | null, committedDate: string | null): 
   try {
     const value = (JSON.parse(json ?? "") as { shipline_lock?: Partial<Lock> }).shipline_lock;
     if (value && typeof value.holder === "string" && typeof value.environment === "string") {
-      return { kind: "held", lock: { environment: value.environment, holder: value.holder, reason: String(value.reason ?? ""), since: String(value.since ?? committedDate ?? "") } };
+      const lock: Lock = { environment: value.environment, holder: value.holder, reason: String(value.reason ?? ""), since: String(value.since ?? committedDate ?? "") };
+      if (typeof value.source === "string") lock.source = value.source;
+      return { kind: "held", lock };
     }
   } catch {
     // fall through: unreadable

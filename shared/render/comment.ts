@@ -30,6 +30,11 @@ export interface CommentInput {
   now: string;
   /** More sections below the table (release notes). */
   sections?: string[];
+  /**
+   * What this outcome answers (`comment:123`, `status:456`). A job run again after a crash
+   * writes the same source: its outcome replaces itself instead of being listed twice.
+   */
+  source?: string;
 }
 
 /** A link only when it is a plain http(s) URL: log URLs come from workflows, not from Shipline. */
@@ -67,7 +72,7 @@ function row(d: Row, rolledBack: ReadonlySet<string>): string {
   return `| ${escapeMarkdown(d.environment)} | \`${shortSha(d.sha)}\` | ${ICON[d.state] ?? ""} ${d.state}${kind}${replaced} | ${escapeMarkdown(d.creator)} | ${d.createdAt} | ${links || "—"} | ${d.id} |`;
 }
 
-const LATEST = /^<!-- shipline:latest (\S+) -->\n(.+)$/m;
+const LATEST = /^<!-- shipline:latest (\S+)(?: (\S+))? -->\n(.+)$/m;
 const EARLIER_START = "<!-- shipline:earlier -->";
 const EARLIER_END = "<!-- /shipline:earlier -->";
 /** How many earlier outcomes the comment keeps. */
@@ -77,13 +82,15 @@ export const EARLIER_KEPT = 15;
  * The outcomes a comment already shows, newest first, as `time · outcome` lines: the comment
  * is Shipline's only memory of them (GitHub holds the state; the app keeps none).
  */
-export function earlierOutcomes(previous: string | null): string[] {
+export function earlierOutcomes(previous: string | null, source?: string): string[] {
   if (!previous) return [];
-  const latest = LATEST.exec(previous);
+  const found = LATEST.exec(previous);
+  // The same source again (a re-run): its earlier outcome is the one being rewritten.
+  const latest = found && !(source && found[2] === source) ? found : null;
   const start = previous.indexOf(EARLIER_START);
   const end = previous.indexOf(EARLIER_END);
   const listed = start >= 0 && end > start ? previous.slice(start + EARLIER_START.length, end).split("\n").filter((l) => l.startsWith("- ")).map((l) => l.slice(2)) : [];
-  return [...(latest ? [`${latest[1]} · ${latest[2]}`] : []), ...listed].slice(0, EARLIER_KEPT);
+  return [...(latest ? [`${latest[1]} · ${latest[3]}`] : []), ...listed].slice(0, EARLIER_KEPT);
 }
 
 /** Shipline's one comment on a pull request: the latest outcome, the deployments table, earlier outcomes. */
@@ -102,13 +109,13 @@ export function renderPullRequestComment(input: CommentInput): string {
     COMMENT_MARKER,
     "### Shipline",
     "",
-    `<!-- shipline:latest ${input.now} -->`,
+    `<!-- shipline:latest ${input.now}${input.source && /^[\w:.-]+$/.test(input.source) ? ` ${input.source}` : ""} -->`,
     input.outcome,
     "",
     ...table,
     "",
     ...(input.sections ?? []).flatMap((section) => [section, ""]),
-    ...earlier(earlierOutcomes(input.previous)),
+    ...earlier(earlierOutcomes(input.previous, input.source)),
     `<sub>Environments: ${input.config.stages.map((s) => `\`${s.environment}\``).join(" → ")}. Comment \`/help\` for the commands.</sub>`,
   ].join("\n");
 }
@@ -144,7 +151,7 @@ export function renderHelp(config: ShiplineConfig): string {
 }
 
 /** The check run that reports a command's outcome on the commit it concerns. */
-export function commandCheckRun(sha: string, decision: Outcome, created: { id: number } | null): NewCheckRun {
+export function commandCheckRun(sha: string, decision: Outcome, created: { id: number } | null, source?: string): NewCheckRun {
   const refused = decision.decision === "refuse";
   return {
     name: CHECK_RUN_NAME,
@@ -152,7 +159,8 @@ export function commandCheckRun(sha: string, decision: Outcome, created: { id: n
     status: "completed",
     // A refusal is information, not a broken build: it must not block the pull request.
     conclusion: "neutral",
-    ...(created ? { external_id: `deployment:${created.id}` } : {}),
+    // Findable again: by its deployment (the lifecycle edits it), else by the command it answers (a re-run).
+    ...(created ? { external_id: `deployment:${created.id}` } : source ? { external_id: source } : {}),
     output: {
       title: refused ? `Refused: ${decision.reasonCode}` : escapeMarkdown(decision.message, 200),
       summary: `${escapeMarkdown(decision.message, 1000)}\n\nReason code: \`${decision.reasonCode}\`.`,
