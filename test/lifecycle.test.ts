@@ -193,7 +193,8 @@ describe("following deployments (app/lifecycle.ts)", () => {
     const body = (request("PATCH", "/issues/comments/450")!.body as { body: string }).body;
     const listed = body.slice(body.indexOf("<!-- shipline:earlier -->"), body.indexOf("<!-- /shipline:earlier -->")).split("\n").filter((l) => l.startsWith("- "));
     expect(listed).toEqual(["- 2026-11-23T09:00:00Z · 🚀 (`deploy`) bob: Deploying to staging.", ...older.slice(0, 14)]);
-    expect(body).toContain(`<!-- shipline:latest ${EXAMPLE.deployment_status.created_at} -->\n✅ **\`${SHORT}\` is live on staging**`);
+    // The latest outcome names what it answers (this deployment's success): a re-run replaces it.
+    expect(body).toContain(`<!-- shipline:latest ${EXAMPLE.deployment_status.created_at} status:${EXAMPLE.deployment.id}:success -->\n✅ **\`${SHORT}\` is live on staging**`);
   });
 
   describe("release notes after a production success (release_notes.enabled)", () => {
