@@ -51,10 +51,14 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     else if (event.outcome === "retrying") log.warn(line, `job failed, retrying: ${event.error}`);
     else log.info(line, `job ${event.outcome}`);
   });
-  await queue.start(async (job, attempt) => {
-    log.info({ delivery: job.id, event: job.name, repository: job.key, attempt }, "job started");
-    await probot.receive({ id: job.id, name: job.name as never, payload: job.payload as never });
-  });
+  // Not awaited: with Redis unreachable at start, the app still listens, answers 503 (nothing
+  // queued, so the delivery can be redelivered), and its workers start when Redis answers.
+  void queue
+    .start(async (job, attempt) => {
+      log.info({ delivery: job.id, event: job.name, repository: job.key, attempt }, "job started");
+      await probot.receive({ id: job.id, name: job.name as never, payload: job.payload as never });
+    })
+    .catch((error: unknown) => log.error({ error: (error as Error).message }, "the queue's workers could not start"));
 
   const ingress = createIngress({
     secret: env.WEBHOOK_SECRET ?? "",
@@ -74,7 +78,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
         return;
       }
       if (req.method === "GET" && (req.url === "/" || req.url === "/healthz")) {
-        const counts = await queue.counts().catch(() => null);
+        const counts = await Promise.race([queue.counts(), new Promise<null>((resolve) => setTimeout(() => resolve(null), 2000))]).catch(() => null);
         res.writeHead(counts ? 200 : 503, { "content-type": "application/json" });
         res.end(JSON.stringify({ app: "shipline", queue: queue.kind, counts }));
         return;
@@ -86,8 +90,10 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   // GitHub waits 10 s; a connection idling longer is not GitHub's.
   server.requestTimeout = 30_000;
   const port = numberFrom(env.PORT, 3000);
-  await new Promise<void>((resolve) => server.listen(port, env.HOST || undefined, resolve));
-  log.info({ port, queue: queue.kind }, `Shipline listening on ${env.HOST || "all interfaces"}:${port}, queue: ${queue.kind}`);
+  // Probot's default: localhost, which nothing outside the host reaches (a container sets 0.0.0.0).
+  const host = env.HOST || "localhost";
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  log.info({ port, queue: queue.kind }, `Shipline listening on ${host}:${port}, queue: ${queue.kind}`);
   return {
     server,
     probot,

@@ -2,6 +2,7 @@ import { releaseNoteFigures } from "./bench-release-notes.js";
 // `npm run bench`: Shipline's figures, printed beside their targets. Nothing here asserts a
 // time; the figures are for people (and for the closing notes of issues).
 import { migrationFigures } from "./bench-migrations.js";
+import { bareProbot, ingressFigures } from "./bench-ingress.js";
 import { execFileSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -109,11 +110,8 @@ async function inProcessThroughput(): Promise<void> {
   record("signed, ignored events/s: verify + route + ignore, in process", `${Math.round(n / seconds)}/s`, ">= 2,000/s");
 }
 
-async function httpThroughput(): Promise<void> {
-  const secret = "bench-secret";
-  const { emulator, app } = await startLoop({ appId: 9, webhookSecret: secret });
-  const signature = `sha256=${createHmac("sha256", secret).update(tagPush).digest("hex")}`;
-  const url = new URL(app.webhookUrl);
+/** Closed-loop: 16 connections sending signed, ignored events (a tag push) as fast as answered. */
+async function closedLoop(url: URL, signature: string): Promise<{ perSecond: number; failed: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const send = (i: number) =>
     new Promise<number>((resolve, reject) => {
@@ -136,12 +134,32 @@ async function httpThroughput(): Promise<void> {
     };
     await Promise.all(Array.from({ length: 16 }, worker));
     next = 0;
+    failed = 0;
     const start = process.hrtime.bigint();
     await Promise.all(Array.from({ length: 16 }, worker));
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    record(`signed, ignored events/s over HTTP to dist/app.js (${failed} not 200)`, `${Math.round(n / seconds)}/s`, ">= 2,000/s on one core");
+    return { perSecond: n / seconds, failed };
   } finally {
     agent.destroy();
+  }
+}
+
+async function httpThroughput(): Promise<void> {
+  const secret = "bench-secret";
+  const signature = `sha256=${createHmac("sha256", secret).update(tagPush).digest("hex")}`;
+  const bare = await bareProbot(secret);
+  let baseline: number;
+  try {
+    baseline = (await closedLoop(new URL(bare.url), signature)).perSecond;
+    record("signed, ignored events/s over HTTP to a bare Probot app", `${Math.round(baseline)}/s`, "the baseline");
+  } finally {
+    await bare.stop();
+  }
+  const { emulator, app } = await startLoop({ appId: 9, webhookSecret: secret });
+  try {
+    const { perSecond, failed } = await closedLoop(new URL(app.webhookUrl), signature);
+    record(`signed, ignored events/s over HTTP to dist/app.js (${failed} not 200)`, `${Math.round(perSecond)}/s (${(perSecond / baseline).toFixed(2)}x bare)`, ">= 1.00x bare Probot");
+  } finally {
     await app.stop();
     await emulator.close();
   }
@@ -182,6 +200,7 @@ await requestFigures();
 console.log("\nWebhook handling");
 await inProcessThroughput();
 await httpThroughput();
+await ingressFigures(record);
 console.log("\nActions");
 actionFigures();
 console.log("\nRelease notes (range, history with pull requests, newcomers, release), in the emulator");

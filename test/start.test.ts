@@ -90,3 +90,27 @@ describe.runIf(hasRedis)("npm start with REDIS_URL", () => {
     expect((await redisClients())!).toBeGreaterThan(before);
   });
 });
+
+describe("npm start with Redis unreachable", () => {
+  it("still listens, and answers a delivery it cannot queue with 503 inside GitHub's 10 s, so it can be redelivered", async () => {
+    const port = await freePort();
+    const dir = dotEnv({ APP_ID: "4242", PRIVATE_KEY: generateAppKey(), WEBHOOK_SECRET: "s", PORT: String(port), HOST: "127.0.0.1", REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    const app = startIn(dir);
+    let ping: Response | undefined;
+    for (let i = 0; i < 200 && !ping; i++) {
+      if (app.child.exitCode !== null) throw new Error(`the app exited with ${app.child.exitCode}:\n${app.output()}`);
+      ping = await fetch(`http://127.0.0.1:${port}/ping`).catch(() => undefined);
+      if (!ping) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(ping?.status).toBe(200);
+    const body = JSON.stringify({ ref: "refs/heads/main", after: "a".repeat(40), deleted: false, head_commit: { id: "a".repeat(40), message: "x" }, repository: { name: "r", full_name: "o/r", owner: { login: "o" }, default_branch: "main" }, installation: { id: 1 }, sender: { login: "o", type: "User" } });
+    const started = Date.now();
+    const answer = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": "d-1", "x-hub-signature-256": `sha256=${createHmac("sha256", "s").update(body).digest("hex")}` },
+      body,
+    });
+    expect(answer.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 20_000);
+});

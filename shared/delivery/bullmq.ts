@@ -35,6 +35,9 @@ export class BullDeliveryQueue implements DeliveryQueue {
     // BullMQ's blocking commands need no retry limit on the shared connection.
     this.connection = new Redis(settings.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true });
     this.queues = Array.from({ length: settings.partitions }, (_, i) => new Queue(this.nameOf(i), { connection: this.connection, prefix: settings.prefix }));
+    // ioredis reconnects by itself; an outage shows as 503s at the door, not as a log line per retry.
+    this.connection.on("error", () => {});
+    for (const queue of this.queues) queue.on("error", () => {});
   }
 
   private nameOf(partition: number): string {

@@ -28,6 +28,8 @@ export interface IngressOptions {
   triage: (event: string, payload: unknown) => Triage;
   log: (entry: IngressLogEntry) => void;
   now?: () => number;
+  /** How long queuing may take before the delivery is answered 503 (Redis unreachable): well inside GitHub's 10 s. */
+  queueTimeoutMs?: number;
 }
 
 class Refusal extends Error {
@@ -118,7 +120,15 @@ export function createIngress(options: IngressOptions) {
       if (!triage.work) return answer(200, `ignored: ${triage.reason}`, { ignored: triage.reason });
       let added: string;
       try {
-        added = await options.queue.add({ id: delivery!, name: event!, payload, key: triage.key, receivedAt: Date.now() });
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`not queued within ${options.queueTimeoutMs ?? 5000} ms`)), options.queueTimeoutMs ?? 5000);
+        });
+        try {
+          added = await Promise.race([options.queue.add({ id: delivery!, name: event!, payload, key: triage.key, receivedAt: Date.now() }), timeout]);
+        } finally {
+          clearTimeout(timer);
+        }
       } catch (error) {
         // Not queued, so not done: a failed delivery is what lets someone redeliver it.
         return answer(503, `queue unavailable: ${(error as Error).message}`, { error: "The work queue is unavailable; redeliver this delivery once it is back." });
