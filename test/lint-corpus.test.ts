@@ -1,30 +1,17 @@
-import { PGlite } from "@electric-sql/pglite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readCatalogue, type SchemaCatalogue } from "../shared/migrations/catalogue.js";
-import { connectPglite } from "../shared/migrations/connect.js";
+import { describe, expect, it } from "vitest";
 import { parseMigrationFiles } from "../shared/migrations/files.js";
-import { lintContext, lintMigration } from "../shared/migrations/lint.js";
-import { loadSqlParser } from "../shared/migrations/parser.js";
-import type { SqlParser } from "../shared/migrations/statements.js";
-import { RUN, SAFE, SHOP_SCHEMA, UNSAFE, type LintCase } from "./fixtures/lint/corpus.js";
+import { lintMigration } from "../shared/migrations/lint.js";
+import { RUN, SAFE, UNSAFE, type LintCase } from "./fixtures/lint/corpus.js";
+import { useShopCatalogue } from "./helpers/shop-catalogue.js";
 
-let parse: SqlParser;
-let pglite: PGlite;
-let catalogue: SchemaCatalogue;
-beforeAll(async () => {
-  parse = await loadSqlParser();
-  pglite = await PGlite.create();
-  await pglite.exec(SHOP_SCHEMA);
-  catalogue = await readCatalogue(await connectPglite({ instance: pglite }));
-});
-afterAll(() => pglite?.close());
+const shop = useShopCatalogue();
 
 /** What the lint raises for one case: its unacknowledged rules, and "error" for a refused file. */
 function raised(cases: LintCase[]): string[][] {
-  const context = lintContext({ functions: new Map(catalogue.functions), columns: new Map(catalogue.columns) });
+  const context = shop.freshContext();
   return cases.map((c, i) => {
     const file = /^V\d+__/.test(c.name) ? c.name : `V${i + 1}__case.sql`;
-    const { findings, errors } = lintMigration(parseMigrationFiles([{ file, content: c.sql }])[0]!, parse, context);
+    const { findings, errors } = lintMigration(parseMigrationFiles([{ file, content: c.sql }])[0]!, shop.parse(), context);
     return [...findings.filter((f) => f.allowed === null).map((f) => f.rule), ...(errors.length > 0 ? ["error"] : [])];
   });
 }

@@ -1,28 +1,11 @@
-import { PGlite } from "@electric-sql/pglite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readCatalogue, type SchemaCatalogue } from "../shared/migrations/catalogue.js";
-import { connectPglite } from "../shared/migrations/connect.js";
+import { describe, expect, it } from "vitest";
 import { parseMigrationFiles } from "../shared/migrations/files.js";
-import { LINT_RULES, lintContext, lintMigration, type LintContext, type LintRule } from "../shared/migrations/lint.js";
-import { loadSqlParser } from "../shared/migrations/parser.js";
-import type { SqlParser } from "../shared/migrations/statements.js";
-import { SHOP_SCHEMA } from "./fixtures/lint/corpus.js";
+import { LINT_RULES, lintMigration, type LintRule } from "../shared/migrations/lint.js";
+import { useShopCatalogue } from "./helpers/shop-catalogue.js";
 
 
-let parse: SqlParser;
-let pglite: PGlite;
-let catalogue: SchemaCatalogue;
-beforeAll(async () => {
-  parse = await loadSqlParser();
-  pglite = await PGlite.create();
-  await pglite.exec(SHOP_SCHEMA);
-  catalogue = await readCatalogue(await connectPglite({ instance: pglite }));
-});
-afterAll(() => pglite?.close());
-
-/** A fresh context per run: each test sees the shop's catalogue, not another test's changes to it. */
-const freshContext = (): LintContext => lintContext({ functions: new Map(catalogue.functions), columns: new Map(catalogue.columns) });
-const lint = (sql: string, file = "V7__change.sql", context = freshContext()) => lintMigration(parseMigrationFiles([{ file, content: sql }])[0]!, parse, context);
+const shop = useShopCatalogue();
+const lint = (sql: string, file = "V7__change.sql", context = shop.freshContext()) => lintMigration(parseMigrationFiles([{ file, content: sql }])[0]!, shop.parse(), context);
 
 /** Each rule: DDL that takes a live table down or breaks the running version, and its safe form. */
 const CASES: Array<{ rule: LintRule; bad: string; good: string; file?: string }> = [
@@ -174,7 +157,7 @@ describe("zero-downtime lint, with PostgreSQL's own parser", () => {
   });
 
   it("treats a table created by an earlier migration of the same run as new, and a generated NOT NULL column as filled", () => {
-    const context = freshContext();
+    const context = shop.freshContext();
     expect(lint("CREATE TABLE invoices (id bigserial PRIMARY KEY, net numeric(10,2));", "V8__invoices.sql", context).findings).toEqual([]);
     const next = lint("ALTER TABLE invoices ADD COLUMN gross numeric GENERATED ALWAYS AS (net * 1.2) STORED NOT NULL;\nCREATE INDEX invoices_net ON invoices (net);", "V9__gross.sql", context);
     expect(next.findings).toEqual([]);

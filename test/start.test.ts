@@ -24,6 +24,17 @@ function startIn(dir: string): { child: ChildProcess; output: () => string; exit
   return { child, output: () => output, exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))) };
 }
 
+/** `GET /ping` once the app listens; its exit, with what it printed, if it never does. */
+async function pingWhenUp(app: ReturnType<typeof startIn>, port: number): Promise<Response> {
+  for (let i = 0; i < 200; i++) {
+    if (app.child.exitCode !== null) throw new Error(`the app exited with ${app.child.exitCode}:\n${app.output()}`);
+    const ping = await fetch(`http://127.0.0.1:${port}/ping`).catch(() => undefined);
+    if (ping) return ping;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the app did not listen on ${port}:\n${app.output()}`);
+}
+
 /** A `.env` as `npm run setup` writes it: the PEM spans lines inside double quotes. */
 function dotEnv(settings: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "shipline-start-"));
@@ -78,13 +89,7 @@ describe.runIf(hasRedis)("npm start with REDIS_URL", () => {
     const port = await freePort();
     const dir = dotEnv({ APP_ID: "4242", PRIVATE_KEY: generateAppKey(), WEBHOOK_SECRET: "s", PORT: String(port), HOST: "127.0.0.1", REDIS_URL: "redis://127.0.0.1:6379" });
     const app = startIn(dir);
-    let ping: Response | undefined;
-    for (let i = 0; i < 200 && !ping; i++) {
-      if (app.child.exitCode !== null) throw new Error(`the app exited with ${app.child.exitCode}:\n${app.output()}`);
-      ping = await fetch(`http://127.0.0.1:${port}/ping`).catch(() => undefined);
-      if (!ping) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(ping?.status).toBe(200);
+    expect((await pingWhenUp(app, port)).status).toBe(200);
     expect(app.output()).not.toContain("Cannot find package");
     // Probot's throttling (Bottleneck) holds its connections to Redis.
     expect((await redisClients())!).toBeGreaterThan(before);
@@ -96,13 +101,7 @@ describe("npm start with Redis unreachable", () => {
     const port = await freePort();
     const dir = dotEnv({ APP_ID: "4242", PRIVATE_KEY: generateAppKey(), WEBHOOK_SECRET: "s", PORT: String(port), HOST: "127.0.0.1", REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
     const app = startIn(dir);
-    let ping: Response | undefined;
-    for (let i = 0; i < 200 && !ping; i++) {
-      if (app.child.exitCode !== null) throw new Error(`the app exited with ${app.child.exitCode}:\n${app.output()}`);
-      ping = await fetch(`http://127.0.0.1:${port}/ping`).catch(() => undefined);
-      if (!ping) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(ping?.status).toBe(200);
+    expect((await pingWhenUp(app, port)).status).toBe(200);
     const body = JSON.stringify({ ref: "refs/heads/main", after: "a".repeat(40), deleted: false, head_commit: { id: "a".repeat(40), message: "x" }, repository: { name: "r", full_name: "o/r", owner: { login: "o" }, default_branch: "main" }, installation: { id: 1 }, sender: { login: "o", type: "User" } });
     const started = Date.now();
     const answer = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
