@@ -38,6 +38,9 @@ interface Setup {
 /** The requests every command starts with: token, reaction, facts, and the commenter's role. */
 function start({ facts = {}, role = "admin" }: Setup) {
   mockInstallationToken();
+  // A green CI run on the head unless the test says otherwise: the checks gate reads it.
+  const pull = facts.pull === undefined ? {} : facts.pull;
+  if (pull && pull.headChecks === undefined) facts = { ...facts, pull: { ...pull, headChecks: [["ci/test", "completed", "success"]] } };
   github().post(`${REPO}/issues/comments/${COMMENT_ID}/reactions`, { content: "eyes" }).reply(201, { id: 1, content: "eyes" });
   factsQuery(1).reply(200, { data: factsData({ config: CONFIG, pull: {}, ...facts }) });
   if (role) github().get(`${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: role === "maintain" ? "write" : role, role_name: role, user: { login: "Codertocat" } });
@@ -134,13 +137,14 @@ describe("PR comment commands (app/commands.ts)", () => {
     expect(seen.find((r) => route(r) === `POST ${REPO}/deployments`)!.body).toMatchObject({ payload: { shipline: { override_freeze: true } } });
   });
 
-  it("defaults /deploy to the first stage the PR has not reached", async () => {
+  it("never sends a bare /deploy to a production stage, even when it is the next one (naked_command)", async () => {
     start({ facts: { pull: { approvals: 1 }, deployments: [deploymentNode({ id: 800, sha: HEAD, environment: "staging" })] } });
-    github().post(`${REPO}/deployments`).reply(201, deployed(901, HEAD, "production"));
-    github().get(`${REPO}/pulls/1`).reply(200, { number: 1, head: { sha: HEAD } });
     answers();
     await receive(commentOnPullRequest("/deploy"));
-    expect(seen.find((r) => route(r) === `POST ${REPO}/deployments`)!.body).toMatchObject({ environment: "production", production_environment: true });
+    expect(seen.some((r) => route(r) === `POST ${REPO}/deployments`)).toBe(false);
+    expect((seen.find((r) => route(r) === `POST ${REPO}/issues/1/comments`)!.body as { body: string }).body).toContain(
+      "(`naked_command`) for Codertocat: A bare \\`/deploy\\` never deploys to production, a production stage; name it: \\`/deploy production\\`.",
+    );
   });
 
   it("edits Shipline's existing comment in place instead of adding one", async () => {
@@ -192,7 +196,7 @@ describe("PR comment commands (app/commands.ts)", () => {
   });
 
   it("deploys a merged PR's merge commit, not its head", async () => {
-    start({ facts: { pull: { state: "MERGED", merged: true, mergeCommit: MERGE } } });
+    start({ facts: { pull: { state: "MERGED", merged: true, mergeCommit: MERGE }, deployments: [deploymentNode({ id: 850, sha: MERGE, environment: "staging" })] } });
     github().post(`${REPO}/deployments`).reply(201, deployed(904, MERGE, "production"));
     answers();
     await receive(commentOnPullRequest("/deploy production"));
@@ -206,7 +210,30 @@ describe("PR comment commands (app/commands.ts)", () => {
     answers();
     await receive(commentOnPullRequest("/deploy staging --dry-run"));
     expect(seen.some((r) => r.path.endsWith("/deployments"))).toBe(false);
-    expect((seen.find((r) => r.path.endsWith("/comments"))!.body as { body: string }).body).toContain("🧪 **Dry run** (`dry_run`) for Codertocat: Would deploy eeeeeee to staging.");
+    expect((seen.find((r) => r.path.endsWith("/comments"))!.body as { body: string }).body).toContain(
+      "🧪 **Dry run** (`dry_run`) for Codertocat: Would deploy eeeeeee to staging. ✅ checks: Required checks are green: \\`ci/test\\`. ✅ freeze: staging is not in a freeze window. ✅ soak: No soak time before this stage.",
+    );
+  });
+
+  it("--dry-run asks every gate, and reports each answer when one holds", async () => {
+    start({ facts: { config: "stages:\n  - environment: staging\n    freeze:\n      - { from: 2020-01-01, to: 2100-01-01, timezone: UTC }\n", pull: { headChecks: [["ci/test", "in_progress", null]] } } });
+    answers();
+    await receive(commentOnPullRequest("/deploy staging --dry-run"));
+    expect(seen.some((r) => r.path.endsWith("/deployments"))).toBe(false);
+    const body = (seen.find((r) => r.path.endsWith("/comments"))!.body as { body: string }).body;
+    expect(body).toContain("(`gate_freeze`) for Codertocat: eeeeeee would not deploy to staging now. ⏳ checks: Waiting for required checks (running: \\`ci/test\\`). ⛔ freeze: staging is frozen until 2100-01-01 00:00 UTC. ✅ soak: No soak time before this stage.");
+  });
+
+  it("refuses a merged commit older than what the environment runs (outdated), naming what it would take away", async () => {
+    const NEWER = "b".repeat(40);
+    start({ facts: { pull: { state: "MERGED", merged: true, mergeCommit: MERGE }, deployments: [deploymentNode({ id: 860, sha: NEWER, environment: "staging" })] } });
+    github().get(`${REPO}/compare/${MERGE}...${NEWER}`).query(true).reply(200, { status: "ahead", ahead_by: 3, behind_by: 0 });
+    answers();
+    await receive(commentOnPullRequest("/deploy staging"));
+    expect(seen.some((r) => route(r) === `POST ${REPO}/deployments`)).toBe(false);
+    expect((seen.find((r) => r.path.endsWith("/comments"))!.body as { body: string }).body).toContain(
+      "(`outdated`) for Codertocat: 9999999 is older than what staging runs (bbbbbbb): deploying it would take away 3 commits. Use \\`/rollback staging to 9999999\\` to go back on purpose.",
+    );
   });
 
   it("/help lists commands and environments without a permission look-up", async () => {
@@ -279,6 +306,39 @@ describe("PR comment commands (app/commands.ts)", () => {
         { facts: { deployments: [deploymentNode({ id: 700, sha: OLD, environment: "staging", state: "IN_PROGRESS", createdAt: new Date(Date.now() - 60_000).toISOString(), logUrl: "https://ci.example/run/1" })] } },
         "deploy_in_progress",
         "Deployment 700 of aaaaaaa to staging is still in\\_progress; wait for it to finish. [log](https://ci.example/run/1)",
+      ));
+    it("pr_base_not_default: a pull request into another branch", () =>
+      refused("/deploy staging", { facts: { pull: { baseRef: "release/1.x" } } }, "pr_base_not_default", "Pull request #1 merges into \\`release/1.x\\`, not \\`master\\`; only pull requests into the default branch deploy."));
+    it("order: production takes only what succeeded in staging", () =>
+      refused("/deploy production", { facts: { pull: { approvals: 1 } } }, "order", "eeeeeee has not succeeded in staging, the stage before production; deploy it there first."));
+    it("gate_checks: a required check failed on the SHA", () =>
+      refused("/deploy staging", { facts: { pull: { headChecks: [["ci/test", "completed", "failure"], ["Shipline", "completed", "neutral"]] } } }, "gate_checks", "Required checks failed: \\`ci/test\\`."));
+    it("gate_checks: a required check is still running (named checks only)", () =>
+      refused(
+        "/deploy staging",
+        { facts: { config: "stages:\n  - environment: staging\n    checks: [build]\n  - environment: production\n    production: true\n", pull: { headChecks: [["build", "in_progress", null], ["lint", "completed", "failure"]] } } },
+        "gate_checks",
+        "Waiting for required checks (running: \\`build\\`).",
+      ));
+    it("gate_freeze: staging is in a freeze window", () =>
+      refused(
+        "/deploy staging",
+        { facts: { config: "stages:\n  - environment: staging\n    freeze:\n      - { from: 2020-01-01, to: 2100-01-01, timezone: UTC, reason: audit }\n" } },
+        "gate_freeze",
+        "staging is frozen (audit) until 2100-01-01 00:00 UTC.",
+      ));
+    it("gate_soak: production waits for staging's soak", () =>
+      refused(
+        "/deploy production",
+        {
+          facts: {
+            config: "stages:\n  - environment: staging\n    soak: 100000h\n  - environment: production\n    production: true\n",
+            pull: { approvals: 1 },
+            deployments: [deploymentNode({ id: 852, sha: HEAD, environment: "staging" })],
+          },
+        },
+        "gate_soak",
+        "Soaking in staging:",
       ));
     it("pr_closed: a closed, unmerged pull request", () => refused("/deploy staging", { facts: { pull: { state: "CLOSED" } } }, "pr_closed", "Pull request #1 was closed without being merged"));
     it("nothing_to_roll_back: no earlier successful deployment", () =>
@@ -481,7 +541,9 @@ describe("check run buttons (app/buttons.ts)", () => {
   it("deploys the check run's commit to the button's stage and answers on that check run", async () => {
     const sha = EXAMPLE.check_run.head_sha as string;
     mockInstallationToken(EXAMPLE.installation.id);
-    factsQuery(EXAMPLE.check_run.pull_requests[0].number, { owner: EXAMPLE.repository.owner.login, repo: EXAMPLE.repository.name }).reply(200, { data: factsData({ config: CONFIG, pull: { number: EXAMPLE.check_run.pull_requests[0].number, headRefOid: sha, approvals: 1 } }) });
+    factsQuery(EXAMPLE.check_run.pull_requests[0].number, { owner: EXAMPLE.repository.owner.login, repo: EXAMPLE.repository.name }).reply(200, {
+      data: factsData({ config: CONFIG, pull: { number: EXAMPLE.check_run.pull_requests[0].number, headRefOid: sha, approvals: 1 }, deployments: [deploymentNode({ id: 851, sha, environment: "staging" })] }),
+    });
     github().get(`${REPO_B}/collaborators/${EXAMPLE.sender.login}/permission`).reply(200, { permission: "admin", role_name: "admin" });
     github().post(`${REPO_B}/deployments`).reply(201, { id: 911, sha, ref: sha, environment: "production", task: "deploy", payload: {} });
     github().post(`${REPO_B}/issues/${EXAMPLE.check_run.pull_requests[0].number}/comments`).reply(201, { id: 557 });

@@ -3,6 +3,8 @@ import { PERMISSIONS, type Permission, type ShiplineConfig, type Stage } from ".
 import type { DeploymentFact, PullFacts, RepoFacts } from "../github/facts.js";
 import { deploymentsOf, lastGoodDeployment, currentDeployment, reachedEnvironments, runningDeployment } from "../pipeline/history.js";
 import { shortSha } from "../render/markdown.js";
+import { CHECK_RUN_NAME } from "../render/check-runs.js";
+import { checksGate, freezeGate, soakGate, type CheckFact, type GateResult } from "../gates/gates.js";
 
 /** Stable reason codes: the same words in the PR comment, the check run, outputs and logs. */
 export type ReasonCode =
@@ -26,7 +28,14 @@ export type ReasonCode =
   | "deploy_in_progress"
   | "already_deployed"
   | "nothing_to_roll_back"
-  | "bad_target";
+  | "bad_target"
+  | "gate_checks"
+  | "gate_freeze"
+  | "gate_soak"
+  | "order"
+  | "outdated"
+  | "naked_command"
+  | "pr_base_not_default";
 
 export interface Actor {
   login: string;
@@ -59,6 +68,28 @@ export interface DecideInput {
   now: Date;
   /** Resolves an explicit rollback target; null when it is not allowed (see `rollbackTarget`). */
   resolvedTarget?: { sha: string; deployment: DeploymentFact | null } | null;
+  /** Check runs and statuses on the subject's SHA (the checks gate); Shipline's own run is left out here. */
+  checks?: readonly CheckFact[];
+  /**
+   * When the subject is an ancestor of what the environment runs: the commits a deploy would
+   * take away (read through the API by the caller, only when it can be so).
+   */
+  outdated?: { live: string; behind: number } | null;
+}
+
+const GATE_CODE = { checks: "gate_checks", freeze: "gate_freeze", soak: "gate_soak", lock: "locked" } as const;
+const GATE_MARK = { approved: "✅", rejected: "⛔", pending: "⏳" } as const;
+
+/**
+ * The stage's gates for one SHA, the same engine the protection rule and the deploy action
+ * ask: required checks green, no freeze (unless an admin overrides), soak in the previous
+ * stage over. A pending gate is not yet passed, so a command is refused with its words.
+ */
+export function commandGates(config: ShiplineConfig, stageIndex: number, sha: string, facts: RepoFacts, checks: readonly CheckFact[], overrideFreeze: boolean, now: Date): GateResult[] {
+  const stage = config.stages[stageIndex]!;
+  const previous = config.stages[stageIndex - 1];
+  const successAt = previous ? (deploymentsOf(facts, previous.environment).filter((d) => d.sha === sha && d.successAt).map((d) => d.successAt!).sort()[0] ?? null) : null;
+  return [checksGate(stage, checks.filter((c) => c.name !== CHECK_RUN_NAME)), freezeGate(stage, now, overrideFreeze), soakGate(previous, successAt, now)];
 }
 
 function refuse(reasonCode: ReasonCode, message: string, stage?: Stage, details?: Record<string, unknown>): Decision {
@@ -150,9 +181,18 @@ export function decide(input: DecideInput): Decision {
     if (command.overrideFreeze && actor.role !== "admin") {
       return refuse("permission_denied", `Only an admin can deploy through a freeze window (--override-freeze); ${actor.login} has ${actor.role}.`, stage);
     }
+    // Only what would merge into the default branch deploys: a PR into a release branch or
+    // into another PR's branch is not what the pipeline ships.
+    if (pull && pull.baseRef !== null && pull.baseRef !== facts.defaultBranch) {
+      return refuse("pr_base_not_default", `Pull request #${pull.number} merges into \`${pull.baseRef}\`, not \`${facts.defaultBranch}\`; only pull requests into the default branch deploy.`, stage, { base: pull.baseRef });
+    }
     const reached = reachedEnvironments(facts, subject.sha);
     if (command.environment === undefined && config.stages.every((s) => reached.has(s.environment.toLowerCase()))) {
       return refuse("already_deployed", `${shortSha(subject.sha)} is already live in every stage.`, stage);
+    }
+    // A production stage is deployed to by name only: `/deploy` alone never ships to users.
+    if (command.environment === undefined && stage.production) {
+      return refuse("naked_command", `A bare \`/deploy\` never deploys to ${stage.environment}, a production stage; name it: \`/deploy ${stage.environment}\`.`, stage);
     }
     if (pull?.state === "open" && stage.require_approval && !pull.approved) {
       return refuse("not_approved", `${stage.environment} takes an unmerged pull request only once it is approved.`, stage);
@@ -160,8 +200,25 @@ export function decide(input: DecideInput): Decision {
     if (pull?.state === "open" && stage.require_checks && pull.checks !== "success") {
       return refuse("checks_failing", `${stage.environment} takes an unmerged pull request only with its checks green; they are ${pull.checks} on ${shortSha(subject.sha)}.`, stage, { checks: pull.checks });
     }
+    // Order: a stage takes only what succeeded in the stage before it.
+    const previous = config.stages[stageIndex - 1];
+    if (previous && stage.require_previous !== false && !deploymentsOf(facts, previous.environment).some((d) => d.sha === subject.sha && d.everSucceeded)) {
+      return refuse("order", `${shortSha(subject.sha)} has not succeeded in ${previous.environment}, the stage before ${stage.environment}; deploy it there first.`, stage, { previous: previous.environment });
+    }
+    // Never older than what is live: going back is /rollback's job, on purpose.
+    if (input.outdated) {
+      return refuse("outdated", `${shortSha(subject.sha)} is older than what ${stage.environment} runs (${shortSha(input.outdated.live)}): deploying it would take away ${input.outdated.behind} commit${input.outdated.behind === 1 ? "" : "s"}. Use \`/rollback ${stage.environment} to ${shortSha(subject.sha)}\` to go back on purpose.`, stage, { live: input.outdated.live, behind: input.outdated.behind });
+    }
+    const gates = commandGates(config, stageIndex, subject.sha, facts, input.checks ?? [], command.overrideFreeze === true, now);
+    const answers = gates.map((g) => `${GATE_MARK[g.state]} ${g.gate}: ${g.message}`).join(" ");
+    const closed = gates.find((g) => g.state === "rejected") ?? gates.find((g) => g.state === "pending");
+    if (closed) {
+      const code = GATE_CODE[closed.gate];
+      // A dry run reports every gate's answer; a real one names the gate that holds.
+      return refuse(code, command.dryRun ? `${shortSha(subject.sha)} would not deploy to ${stage.environment} now. ${answers}` : closed.message, stage, { gate: closed.gate, state: closed.state, ...(closed.decideAgainAt ? { until: closed.decideAgainAt } : {}) });
+    }
     const verb = command.dryRun ? "Would deploy" : "Deploying";
-    return { decision: "deploy", reasonCode: command.dryRun ? "dry_run" : "deploy", stage, stageIndex, sha: subject.sha, message: `${verb} ${shortSha(subject.sha)} to ${stage.environment}.` };
+    return { decision: "deploy", reasonCode: command.dryRun ? "dry_run" : "deploy", stage, stageIndex, sha: subject.sha, message: `${verb} ${shortSha(subject.sha)} to ${stage.environment}.${command.dryRun ? ` ${answers}` : ""}` };
   }
 
   // rollback

@@ -1,4 +1,7 @@
-import { decide, describeTarget, type Actor, type Decision } from "./decide.js";
+import { decide, defaultStageIndex, describeTarget, type Actor, type Decision } from "./decide.js";
+import { checksToWaitFor } from "../gates/protection.js";
+import type { CheckFact } from "../github/facts.js";
+import { currentDeployment } from "../pipeline/history.js";
 import { parseCommand, type Command, type RollbackTarget } from "./grammar.js";
 import { PERMISSIONS, type Permission, type ShiplineConfig } from "../config/schema.js";
 import { FACTS_QUERY, parseFacts, type DeploymentFact, type RepoFacts } from "../github/facts.js";
@@ -77,12 +80,15 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
   const own = facts.deployments.find((d) => d.shipline?.source === marker);
   // Likewise a lock this very command took before a crash: it is this command's, not someone's.
   const ownLocks = new Map([...facts.locks].filter(([, l]) => !(l.kind === "held" && l.lock.source === marker)));
+  const subject = { sha: subjectSha, pull: source.kind === "comment" ? facts.pull : null };
+  const gateFacts = command.kind === "deploy" ? await deployFacts(github, command, config, facts, subject) : {};
   const decision = decide({
+    ...gateFacts,
     command,
     config,
     facts: { ...facts, ...(own ? { deployments: facts.deployments.filter((d) => d !== own) } : {}), locks: ownLocks },
     actor: who,
-    subject: { sha: subjectSha, pull: source.kind === "comment" ? facts.pull : null },
+    subject,
     commandAt: source.kind === "comment" ? source.createdAt : null,
     now,
     ...(resolvedTarget !== undefined ? { resolvedTarget } : {}),
@@ -91,6 +97,31 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
   const overrideFreeze = command.kind === "deploy" && command.overrideFreeze === true;
   const outcome = await act(github, decision, { actor, facts, source, pullNumber: source.pullNumber, now, overrideFreeze });
   return answer(outcome.decision, "", config, outcome.created);
+}
+
+/**
+ * What the gates of a deploy read beyond the one facts query: the subject's checks (in the
+ * facts for a pull request's head and merge commit; read through the API for another commit,
+ * as a button's), and whether the subject is older than what the environment runs (a compare,
+ * asked only when it can be: the environment runs another commit of the same line).
+ */
+async function deployFacts(github: GitHubGateway, command: Command & { kind: "deploy" }, config: ShiplineConfig, facts: RepoFacts, subject: { sha: string; pull: RepoFacts["pull"] }): Promise<{ checks: CheckFact[]; outdated: { live: string; behind: number } | null }> {
+  const pull = facts.pull;
+  let checks: CheckFact[];
+  if (pull && subject.sha === pull.head) checks = pull.headChecks;
+  else if (pull && subject.sha === pull.mergeCommit) checks = pull.mergeChecks;
+  else {
+    const [runs, statuses] = await Promise.all([github.checkRunsOn(subject.sha), github.commitStatuses(subject.sha)]);
+    checks = checksToWaitFor(runs, statuses, -1);
+  }
+  const index = command.environment ? config.stages.findIndex((s) => s.environment === command.environment) : defaultStageIndex(command, config, facts, subject);
+  const stage = config.stages[index];
+  const live = stage ? currentDeployment(facts, stage.environment) : null;
+  const openHead = subject.pull?.state === "open" && subject.sha === subject.pull.head;
+  // An open pull request's head is older than what runs only if what runs came from that pull request.
+  const sameLine = live && (!openHead || live.shipline?.pr === subject.pull?.number);
+  const behind = live && live.sha !== subject.sha && sameLine ? await github.commitsTakenAway(subject.sha, live.sha) : 0;
+  return { checks, outdated: behind > 0 ? { live: live!.sha, behind } : null };
 }
 
 interface CreatedDeployment {

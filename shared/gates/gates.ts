@@ -1,6 +1,7 @@
 import type { FreezeWindow, Stage } from "../config/schema.js";
 import { formatDuration } from "../config/duration.js";
 import type { LockState } from "../locks/lock.js";
+import type { CheckFact } from "../github/facts.js";
 
 /**
  * Shipline's deployment protection gates. Each is a pure function of facts and a clock: a
@@ -67,14 +68,7 @@ function describePoint(point: FreezeWindow["to"]): string {
   return `${day} ${String(Math.floor(point.minute / 60)).padStart(2, "0")}:${String(point.minute % 60).padStart(2, "0")}`;
 }
 
-/** A check run or commit status on the SHA, reduced to what the gate needs. */
-export interface CheckFact {
-  name: string;
-  id: number;
-  /** `queued`, `in_progress`, `completed` (check runs) or `pending`, `success`, `failure`, `error` (statuses). */
-  status: string;
-  conclusion: string | null;
-}
+export type { CheckFact };
 
 const GREEN = new Set(["success", "neutral", "skipped"]);
 

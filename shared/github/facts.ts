@@ -3,6 +3,24 @@ import { CONFIG_PATH } from "../config/schema.js";
 import { LOCK_REF_PREFIX, readLock, type LockState } from "../locks/lock.js";
 import { shiplineOf } from "./payload.js";
 
+/** A check run or commit status on a SHA, reduced to what the checks gate needs. */
+export interface CheckFact {
+  name: string;
+  id: number;
+  /** `queued`, `in_progress`, `completed` (check runs) or `pending`, `success`, `failure`, `error` (statuses). */
+  status: string;
+  conclusion: string | null;
+}
+
+/** The rollup's contexts as check facts, lower case as the REST API writes them. */
+function checkFacts(r: z.infer<typeof rollup> | undefined): CheckFact[] {
+  return (r?.contexts?.nodes ?? []).map((n, i) =>
+    n.__typename === "CheckRun"
+      ? { name: n.name, id: n.databaseId ?? i, status: n.status.toLowerCase(), conclusion: n.conclusion?.toLowerCase() ?? null }
+      : { name: n.context, id: i, status: n.state.toLowerCase(), conclusion: null },
+  );
+}
+
 /**
  * Everything a command decides on, in one GraphQL request: the pull request (head, head
  * commit time, approval, checks, fork), the config on the default branch, the locks, the
@@ -26,17 +44,44 @@ export const FACTS_QUERY = /* GraphQL */ `
         }
       }
       pullRequest(number: $number) @include(if: $withPull) {
-        number state merged isCrossRepository headRefOid
-        mergeCommit { oid }
+        number state merged isCrossRepository headRefOid baseRefName
+        mergeCommit { oid statusCheckRollup { ...ShiplineChecks } }
         author { login }
         reviewDecision
         reviews(states: [APPROVED], first: 1) { totalCount }
-        commits(last: 1) { nodes { commit { oid committedDate statusCheckRollup { state } } } }
+        commits(last: 1) { nodes { commit { oid committedDate statusCheckRollup { ...ShiplineChecks } } } }
         comments(last: 100) { nodes { databaseId body viewerDidAuthor } }
       }
     }
   }
+  fragment ShiplineChecks on StatusCheckRollup {
+    state
+    contexts(first: 100) {
+      nodes {
+        __typename
+        ... on CheckRun { databaseId name status conclusion }
+        ... on StatusContext { context state }
+      }
+    }
+  }
 `;
+
+/** A commit's rollup: its state, and each latest check run and status (the gates' facts). */
+const rollup = z
+  .object({
+    state: z.string(),
+    contexts: z
+      .object({
+        nodes: z.array(
+          z.union([
+            z.object({ __typename: z.literal("CheckRun"), databaseId: z.number().nullable(), name: z.string(), status: z.string(), conclusion: z.string().nullable() }),
+            z.object({ __typename: z.literal("StatusContext"), context: z.string(), state: z.string() }),
+          ]),
+        ),
+      })
+      .optional(),
+  })
+  .nullable();
 
 const login = z.object({ login: z.string() }).nullable();
 
@@ -69,12 +114,13 @@ const response = z.object({
         merged: z.boolean(),
         isCrossRepository: z.boolean(),
         headRefOid: z.string(),
-        mergeCommit: z.object({ oid: z.string() }).nullable(),
+        baseRefName: z.string().optional(),
+        mergeCommit: z.object({ oid: z.string(), statusCheckRollup: rollup.optional() }).nullable(),
         author: login,
         reviewDecision: z.string().nullable(),
         reviews: z.object({ totalCount: z.number() }).nullable(),
         commits: z.object({
-          nodes: z.array(z.object({ commit: z.object({ oid: z.string(), committedDate: z.string(), statusCheckRollup: z.object({ state: z.string() }).nullable() }) })),
+          nodes: z.array(z.object({ commit: z.object({ oid: z.string(), committedDate: z.string(), statusCheckRollup: rollup }) })),
         }),
         comments: z.object({ nodes: z.array(z.object({ databaseId: z.number().nullable(), body: z.string(), viewerDidAuthor: z.boolean() })) }),
       })
@@ -115,6 +161,11 @@ export interface PullFacts {
   approved: boolean;
   /** The combined state of the head commit's checks and statuses. */
   checks: "success" | "failure" | "pending" | "none";
+  /** The branch it would merge into: only pull requests into the default branch deploy. */
+  baseRef: string | null;
+  /** Each check run and status on the head, and on the merge commit once merged: what the checks gate reads. */
+  headChecks: CheckFact[];
+  mergeChecks: CheckFact[];
   shiplineCommentId: number | null;
   /** Its text: the earlier outcomes it lists are carried into the next edit. */
   shiplineCommentBody: string | null;
@@ -183,6 +234,9 @@ export function parseFacts(data: unknown): RepoFacts {
           author: pr.author?.login ?? null,
           approved: pr.reviewDecision === "APPROVED" || (pr.reviewDecision === null && (pr.reviews?.totalCount ?? 0) > 0),
           checks: checksState(head?.statusCheckRollup?.state),
+          baseRef: pr.baseRefName ?? null,
+          headChecks: checkFacts(head?.statusCheckRollup),
+          mergeChecks: checkFacts(pr.mergeCommit?.statusCheckRollup),
           ...shiplineComment(pr.comments.nodes),
         }
       : null,

@@ -191,6 +191,12 @@ export class GitHubGateway {
     return data.status === "ahead" || data.status === "identical";
   }
 
+  /** How many commits `live` has that `sha` lacks, when `sha` is an ancestor of `live` (0 otherwise). */
+  async commitsTakenAway(sha: string, live: string): Promise<number> {
+    const data = await this.call<{ status: string; ahead_by: number }>("GET /repos/{owner}/{repo}/compare/{basehead}", { basehead: `${sha}...${live}`, per_page: 1 });
+    return data.status === "ahead" ? data.ahead_by : 0;
+  }
+
   reactToComment(commentId: number, content: "eyes" | "rocket" | "confused") {
     return this.call("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", { comment_id: commentId, content });
   }

@@ -73,7 +73,12 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
     if (runs.length === 0 && statuses.length === 0) return null;
     const failed = runs.some((r) => ["failure", "timed_out", "cancelled", "action_required", "startup_failure"].includes(r.conclusion ?? "")) || statuses.some((s) => s.state === "failure" || s.state === "error");
     const pending = runs.some((r) => r.status !== "completed") || statuses.some((s) => s.state === "pending");
-    return { state: failed ? "FAILURE" : pending ? "PENDING" : "SUCCESS" };
+    // Each latest check run and status, as GitHub lists them in the rollup (a union of both kinds).
+    const nodes = [
+      ...runs.map((r) => ({ __typename: "CheckRun", databaseId: r.id, name: r.name, status: r.status.toUpperCase(), conclusion: r.conclusion ? r.conclusion.toUpperCase() : null })),
+      ...statuses.map((s) => ({ __typename: "StatusContext", context: s.context, state: s.state.toUpperCase() })),
+    ];
+    return { state: failed ? "FAILURE" : pending ? "PENDING" : "SUCCESS", contexts: (args: Args) => connection(nodes, args, "contexts") };
   };
   const runs_superseded = (repo: Repository, run: { id: number; name: string; head_sha: string }) =>
     [...repo.checkRuns.values()].some((o) => o.head_sha === run.head_sha && o.name === run.name && o.id > run.id);
@@ -204,6 +209,7 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
     isCrossRepository: pr.fork,
     headRefOid: pr.head.sha,
     headRefName: pr.head.ref,
+    baseRefName: pr.base.ref,
     mergeCommit: pr.merge_commit_sha ? commit(repo, repo.commits.get(pr.merge_commit_sha)!) : null,
     author: actor(pr.user),
     reviewDecision: pr.reviewDecision,

@@ -16,6 +16,14 @@ export function deploymentNode(d: { id: number; sha: string; environment: string
   };
 }
 
+/** A rollup as GitHub's GraphQL answers it: its state and each check run (ids in order). */
+function rollupOf(runs: Array<[string, string, string | null]> | undefined, state: string) {
+  return {
+    state,
+    contexts: { nodes: (runs ?? []).map(([name, status, conclusion], i) => ({ __typename: "CheckRun", databaseId: 9000 + i, name, status: status.toUpperCase(), conclusion: conclusion?.toUpperCase() ?? null })) },
+  };
+}
+
 export interface FactsOptions {
   defaultHead?: string;
   config?: string | null;
@@ -35,6 +43,11 @@ export interface FactsOptions {
     checks: string | null;
     commentId: number | null;
     commentBody: string;
+    /** The branch it merges into (the default branch, `master`, unless said). */
+    baseRef: string;
+    /** Check runs on the head (or on the merge commit): name, status, conclusion. */
+    headChecks: Array<[name: string, status: string, conclusion: string | null]>;
+    mergeChecks: Array<[name: string, status: string, conclusion: string | null]>;
   }> | null;
 }
 
@@ -65,11 +78,12 @@ export function factsData(o: FactsOptions = {}) {
               merged: p.merged ?? p.state === "MERGED",
               isCrossRepository: p.isCrossRepository ?? false,
               headRefOid: head,
-              mergeCommit: p.mergeCommit ? { oid: p.mergeCommit } : null,
+              baseRefName: p.baseRef ?? "master",
+              mergeCommit: p.mergeCommit ? { oid: p.mergeCommit, statusCheckRollup: rollupOf(p.mergeChecks, "SUCCESS") } : null,
               author: { login: p.author ?? "Codertocat" },
               reviewDecision: p.reviewDecision ?? null,
               reviews: { totalCount: p.approvals ?? 0 },
-              commits: { nodes: [{ commit: { oid: head, committedDate: p.headCommittedAt ?? "2019-05-15T15:00:00Z", statusCheckRollup: p.checks === null ? null : { state: p.checks ?? "SUCCESS" } } }] },
+              commits: { nodes: [{ commit: { oid: head, committedDate: p.headCommittedAt ?? "2019-05-15T15:00:00Z", statusCheckRollup: p.checks === null ? null : rollupOf(p.headChecks, p.checks ?? "SUCCESS") } }] },
               comments: { nodes: p.commentId ? [{ databaseId: p.commentId, body: p.commentBody ?? `${COMMENT_MARKER}\nold`, viewerDidAuthor: true }] : [] },
             },
           }
