@@ -67,6 +67,8 @@ export function partitionOf(key: string, partitions: number): number {
   return (hash >>> 0) % partitions;
 }
 
+const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
+
 /**
  * Whether another attempt may succeed: GitHub's 5xx, its rate limits (429, or 403 with the
  * rate-limit headers), a broken connection. A 4xx is the request's own fault: retrying repeats it.
@@ -75,7 +77,9 @@ export function isRetryable(error: unknown): boolean {
   const errors = error instanceof AggregateError ? error.errors : [error];
   return errors.some((e) => {
     const status = (e as { status?: unknown } | null)?.status;
-    if (typeof status !== "number") return !(e instanceof TypeError || e instanceof SyntaxError || e instanceof RangeError);
+    // No HTTP status: a broken connection is transient; anything else (a bug, a payload the
+    // code cannot read) would fail the same way again.
+    if (typeof status !== "number") return TRANSIENT_CODES.has(String((e as { code?: unknown } | null)?.code ?? ""));
     if (status >= 500 || status === 429) return true;
     const headers = ((e as { response?: { headers?: Record<string, string> } }).response?.headers ?? {}) as Record<string, string>;
     return status === 403 && (headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] !== undefined);

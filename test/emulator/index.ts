@@ -165,6 +165,13 @@ export async function startEmulator(options: EmulatorOptions) {
           const [hook] = interleaved.splice(due, 1);
           Promise.resolve(hook!.run()).then(() => next(), next);
         });
+        // GitHub's description of the compare response has `nullable` without `type`, which the
+        // simulator's response validator cannot compile (it answers 500): served here, with the
+        // same handler, its response unvalidated.
+        router.get(`${API_PATH}/repos/:owner/:repo/compare/:basehead`, (req: Request & { params: Record<string, string>; query: Record<string, unknown> }, res: Response) => {
+          const result = (handlers["repos/compare-commits"] as any)({ request: { params: req.params, query: req.query } }, req, res) as { status: number; json: unknown } | undefined;
+          if (result) res.status(result.status).json(result.json);
+        });
         router.post(GRAPHQL_PATH, async (req: Request, res: Response) => {
           const { forbidden, ...result } = (await executeGraphql(state, req.body ?? {}, req.actor, req.grant)) as { forbidden?: string[] };
           const entry = requests.at(-1);
