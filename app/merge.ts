@@ -3,7 +3,7 @@ import type { Context, Probot } from "probot";
 import { deployMergedCommit } from "../shared/deployments/merge.js";
 import { loadConfig } from "../shared/config/load.js";
 import { mergeTarget } from "../shared/pipeline/merge-target.js";
-import { configProblemsCheckRun } from "../shared/render/check-runs.js";
+import { CHECK_RUN_NAME, configProblemsCheckRun, heldMergeOf } from "../shared/render/check-runs.js";
 
 /** push to the default branch -> a Deployment of that exact SHA to the first stage. */
 export async function onPush(context: Context<"push">): Promise<void> {
@@ -23,6 +23,21 @@ export async function onPush(context: Context<"push">): Promise<void> {
   }
   const outcome = await deployMergedCommit(github, target, config.config);
   context.log.info({ sha: target.sha, ...outcome, requests: github.requests + 1 }, outcome.message);
+}
+
+/**
+ * A check on `sha` finished: if Shipline held that merge for its checks (its check run says so,
+ * GitHub keeps the state), decide again, and deploy once they are green.
+ */
+export async function deployHeldMerge(context: Context, sha: string): Promise<void> {
+  const repo = context.repo();
+  const github = await gatewayFor(context.octokit, repo);
+  const held = (await github.listCheckRuns(sha, CHECK_RUN_NAME)).map((r) => ({ id: r.id, target: heldMergeOf(r.external_id, sha) })).find((r) => r.target !== null);
+  if (!held) return;
+  const config = await loadConfig(context.octokit, repo, sha);
+  if (!config.ok) return;
+  const outcome = await deployMergedCommit(github, held.target!, config.config, { checkRunId: held.id });
+  context.log.info({ sha, ...outcome, requests: github.requests + 1 }, outcome.message);
 }
 
 export function registerMerge(app: Probot): void {

@@ -1,6 +1,7 @@
 import nock from "nock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { github, mockInstallationToken, resetRequests, testProbot, factsQuery } from "./helpers/probot.js";
+import { heldMergeOf } from "../shared/render/check-runs.js";
 import { examplesOf, withInstallation } from "./helpers/examples.js";
 import { deploymentNode, factsData } from "./helpers/facts.js";
 
@@ -319,5 +320,56 @@ describe("push -> deployment (app/merge.ts)", () => {
     await testProbot().receive({ id: "bad-lock", name: "push", payload: pushToDefaultBranch() as any });
     expect(seen.some((r) => r.method === "POST" && r.path === `${REPO}/deployments`)).toBe(false);
     expect((seen.at(-1)!.body as any).output.summary).toContain("a lock that cannot be read");
+  });
+
+  describe("the checks gate at merge, on every plan (no protection rule needed)", () => {
+    it("creates nothing while the merged commit's checks run: the check run waits, carrying who merged", async () => {
+      mockInstallationToken();
+      mockConfig(null);
+      factsQuery(null, undefined, SHA).reply(200, { data: factsData({ commitChecks: [["ci/test", "in_progress", null], ["Shipline", "completed", "neutral"]] }) });
+      github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+      github().post(`${REPO}/check-runs`).reply(201, { id: 31 });
+      await testProbot().receive({ id: "held", name: "push", payload: pushToDefaultBranch() as any });
+      expect(seen.some((r) => r.path.endsWith("/deployments"))).toBe(false);
+      const run = seen.find((r) => r.method === "POST" && r.path.endsWith("/check-runs"))!.body as any;
+      expect(run).toMatchObject({ name: "Shipline", head_sha: SHA, status: "in_progress", output: { title: "Waiting for checks before staging" } });
+      expect(run.output.summary).toContain("Waiting for required checks (running: \\`ci/test\\`).");
+      expect(heldMergeOf(run.external_id, SHA)).toMatchObject({ sha: SHA, actor: "Codertocat", trigger: "push" });
+    });
+
+    it("deploys the held merge when its checks turn green, editing the waiting check run", async () => {
+      const checkRun = withInstallation(examplesOf("check_run").find((e) => e.action === "completed")!);
+      const sha = checkRun.check_run.head_sha as string;
+      const repo = `/repos/${checkRun.repository.full_name}`;
+      const held = { pullRequest: 17, actor: "alice", title: "Add refunds", trigger: "merge", sha } as const;
+      const { heldMergeMarker } = await import("../shared/render/check-runs.js");
+      mockInstallationToken(checkRun.installation.id);
+      github()
+        .get(`${repo}/commits/${sha}/check-runs`)
+        .query((q) => q.check_name === "Shipline")
+        .reply(200, { total_count: 1, check_runs: [{ id: 31, name: "Shipline", head_sha: sha, status: "in_progress", conclusion: null, external_id: heldMergeMarker(held), output: { title: "t", summary: "s" } }] });
+      github().get(`${repo}/contents/.github%2Fshipline.yml`).query({ ref: sha }).reply(404, { message: "Not Found" });
+      github().get(`/repos/${checkRun.repository.owner.login}/.github/contents/.github%2Fshipline.yml`).reply(404, { message: "Not Found" });
+      factsQuery(null, { owner: checkRun.repository.owner.login, repo: checkRun.repository.name }, sha).reply(200, { data: factsData({ commitChecks: [["ci/test", "completed", "success"]] }) });
+      github().post(`${repo}/deployments`).reply(201, deploymentResponse(77, sha));
+      github().patch(`${repo}/check-runs/31`).reply(200, { id: 31 });
+      // Then the protection rule's part: no run waits on this commit.
+      github().get(`${repo}/actions/runs`).query(true).reply(200, { total_count: 0, workflow_runs: [] });
+      await testProbot().receive({ id: "green", name: "check_run", payload: checkRun as any });
+      expect(seen.find((r) => r.method === "POST" && r.path.endsWith("/deployments"))!.body).toMatchObject({ ref: sha, environment: "staging", payload: { shipline: { trigger: "merge", actor: "alice", pr: 17 } }, description: "Shipline: " + sha.slice(0, 7) + " to staging (PR #17 merged by alice)" });
+      expect(seen.some((r) => r.method === "POST" && r.path.endsWith("/check-runs"))).toBe(false);
+      expect(seen.find((r) => r.method === "PATCH")!.body).toMatchObject({ status: "completed", conclusion: "neutral", external_id: "deployment:77" });
+    });
+
+    it("says a failed check stopped the merge's deployment, and deploys nothing", async () => {
+      mockInstallationToken();
+      mockConfig(null);
+      factsQuery(null, undefined, SHA).reply(200, { data: factsData({ commitChecks: [["ci/test", "completed", "failure"]] }) });
+      github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+      github().post(`${REPO}/check-runs`).reply(201, { id: 32 });
+      await testProbot().receive({ id: "red", name: "push", payload: pushToDefaultBranch() as any });
+      expect(seen.some((r) => r.path.endsWith("/deployments"))).toBe(false);
+      expect(seen.find((r) => r.method === "POST" && r.path.endsWith("/check-runs"))!.body).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Not deployed to staging: required checks failed" } });
+    });
   });
 });

@@ -47,6 +47,13 @@ function mockChecks(runs: Array<Record<string, unknown>>, statuses: Array<Record
 
 const review = () => github().post(`${REPO}/actions/runs/${RUN}/deployment_protection_rule`).reply(204);
 
+/** The look-up for a merge Shipline held for its checks (none here): a check finishing asks it first. */
+const noHeldMerge = (repo: string, sha: string) =>
+  github()
+    .get(`${repo}/commits/${sha}/check-runs`)
+    .query((q) => q.check_name === "Shipline")
+    .reply(200, { total_count: 0, check_runs: [] });
+
 describe("Shipline as a custom deployment protection rule (app/protection.ts)", () => {
   let seen: SeenRequest[];
   beforeEach(() => {
@@ -230,6 +237,7 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
     const sha = checkRun.check_run.head_sha as string;
     const repo = `/repos/${checkRun.repository.full_name}`;
     mockInstallationToken(checkRun.installation.id);
+    noHeldMerge(repo, sha);
     github().get(`${repo}/actions/runs`).query({ head_sha: sha, status: "waiting", per_page: 20 }).reply(200, { total_count: 1, workflow_runs: [{ id: RUN }] });
     github().get(`${repo}/actions/runs/${RUN}/pending_deployments`).reply(200, [{ environment: { id: 1, name: "production" }, wait_timer: 0, current_user_can_approve: false, reviewers: [] }]);
     factsQuery(null).reply(200, { data: factsData({ config: CONFIG, deployments: [deploymentNode({ id: 3, sha, environment: "staging", statuses: ["SUCCESS"], createdAt: "2026-11-20T08:00:00Z" })] }) });
@@ -245,6 +253,7 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
     const sha = checkRun.check_run.head_sha as string;
     const repo = `/repos/${checkRun.repository.full_name}`;
     mockInstallationToken(checkRun.installation.id);
+    noHeldMerge(repo, sha);
     github().get(`${repo}/actions/runs`).query(true).reply(200, { total_count: 1, workflow_runs: [{ id: RUN }] });
     github().get(`${repo}/actions/runs/${RUN}/pending_deployments`).reply(200, [{ environment: { id: 1, name: "production" }, wait_timer: 0, current_user_can_approve: false, reviewers: [] }]);
     const deployments = [
@@ -264,6 +273,7 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
     const sha = status.sha as string;
     const repo = `/repos/${status.repository.full_name}`;
     mockInstallationToken(status.installation.id);
+    noHeldMerge(repo, sha);
     github().get(`${repo}/actions/runs`).query({ head_sha: sha, status: "waiting", per_page: 20 }).reply(200, { total_count: 1, workflow_runs: [{ id: RUN }] });
     github().get(`${repo}/actions/runs/${RUN}/pending_deployments`).reply(200, [{ environment: { id: 1, name: "production" }, wait_timer: 0, current_user_can_approve: false, reviewers: [] }]);
     factsQuery(null).reply(200, { data: factsData({ config: CONFIG.replace("checks: [test]", "checks: [ci/legacy]"), deployments: [deploymentNode({ id: 3, sha, environment: "staging", statuses: ["SUCCESS"], createdAt: "2026-11-20T08:00:00Z" })] }) });

@@ -5,9 +5,10 @@ import type { MergeTarget } from "../pipeline/merge-target.js";
 import type { Outcome } from "../render/outcome.js";
 import { FACTS_QUERY, parseFacts } from "../github/facts.js";
 import { shiplineOf } from "../github/payload.js";
-import { CHECK_RUN_NAME, deploymentDescription, lockedCheckRun, pipelineCheckRun, shaMismatchCheckRun } from "../render/check-runs.js";
+import { CHECK_RUN_NAME, deploymentDescription, heldMergeCheckRun, lockedCheckRun, pipelineCheckRun, shaMismatchCheckRun } from "../render/check-runs.js";
+import { checksGate } from "../gates/gates.js";
 
-export type MergeReason = "deployed" | "already_deployed" | "no_auto_stage" | "sha_mismatch" | "locked";
+export type MergeReason = "deployed" | "already_deployed" | "no_auto_stage" | "sha_mismatch" | "locked" | "gate_checks";
 export type MergeOutcome = Outcome<"deploy" | "skip" | "refuse", MergeReason>;
 
 /** The marker every Shipline deployment carries, so a look-up can find it again. */
@@ -49,6 +50,8 @@ export async function deployMergedCommit(
   github: GitHubGateway,
   target: MergeTarget,
   config: ShiplineConfig,
+  /** The check run that held this merge, when a check finishing decides again: it is edited, not doubled. */
+  held: { checkRunId: number } | null = null,
 ): Promise<MergeOutcome> {
   const stageIndex = 0;
   const stage = config.stages[stageIndex]!;
@@ -63,8 +66,8 @@ export async function deployMergedCommit(
 
   const findExisting = async () =>
     (await github.listDeployments({ sha: target.sha, environment: stage.environment, task: "deploy" })).find(isShiplineDeployment);
-  // One look-up gives both what redelivery needs (an existing deployment) and the locks.
-  const facts = parseFacts(await github.facts(FACTS_QUERY, null));
+  // One look-up gives what redelivery needs (an existing deployment), the locks and the commit's checks.
+  const facts = parseFacts(await github.facts(FACTS_QUERY, null, target.sha));
   const existing = facts.deployments.find((d) => d.sha === target.sha && d.environment === stage.environment && d.shipline !== null);
   const lock = facts.locks.get(stage.environment);
   if (!existing && lock && !(lock.kind === "held" && lock.lock.holder === target.actor)) {
@@ -82,6 +85,18 @@ export async function deployMergedCommit(
     };
   }
 
+  // The checks gate, on every plan: nothing is created while the commit's checks run or fail.
+  const gate = checksGate(stage, (facts.commitChecks ?? []).filter((c) => c.name !== CHECK_RUN_NAME));
+  if (gate.state !== "approved") {
+    const run = heldMergeCheckRun(target, stage, { state: gate.state, message: gate.message });
+    const existingRun = held?.checkRunId ?? (await github.listCheckRuns(target.sha, CHECK_RUN_NAME))[0]?.id;
+    if (existingRun !== undefined) {
+      const { name: _name, head_sha: _sha, ...changes } = run;
+      await github.updateCheckRun(existingRun, changes);
+    } else await createCheckRunOnce(github, target.sha, run);
+    return { decision: "skip", reasonCode: "gate_checks", message: `${target.sha} is not deployed to ${stage.environment} yet: ${gate.message}` };
+  }
+
   const deployment = await createOnce(() => github.createDeployment(mergeDeployment(target, stage, stageIndex)), findExisting);
   if (deployment.sha !== target.sha) {
     // Never let a deployment of another commit run: mark it so no workflow picks it up.
@@ -97,7 +112,11 @@ export async function deployMergedCommit(
       details: { deploymentId: deployment.id },
     };
   }
-  await createCheckRunOnce(github, target.sha, pipelineCheckRun({ target, config, deployment: { id: deployment.id, stageIndex } }));
+  const pipeline = pipelineCheckRun({ target, config, deployment: { id: deployment.id, stageIndex } });
+  if (held) {
+    const { name: _name, head_sha: _sha, ...changes } = pipeline;
+    await github.updateCheckRun(held.checkRunId, changes);
+  } else await createCheckRunOnce(github, target.sha, pipeline);
   return {
     decision: "deploy",
     reasonCode: "deployed",

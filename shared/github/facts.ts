@@ -28,8 +28,9 @@ function checkFacts(r: z.infer<typeof rollup> | undefined): CheckFact[] {
  * One request instead of eight REST calls keeps `/deploy` within its budget.
  */
 export const FACTS_QUERY = /* GraphQL */ `
-  query ShiplineFacts($owner: String!, $repo: String!, $number: Int!, $withPull: Boolean!) {
+  query ShiplineFacts($owner: String!, $repo: String!, $number: Int!, $withPull: Boolean!, $sha: GitObjectID!, $withSha: Boolean!) {
     repository(owner: $owner, name: $repo) {
+      commit: object(oid: $sha) @include(if: $withSha) { ... on Commit { oid statusCheckRollup { ...ShiplineChecks } } }
       defaultBranchRef { name target { oid } }
       config: object(expression: "HEAD:${CONFIG_PATH}") { ... on Blob { text } }
       locks: refs(refPrefix: "${LOCK_REF_PREFIX}", first: 50) {
@@ -87,6 +88,7 @@ const login = z.object({ login: z.string() }).nullable();
 
 const response = z.object({
   repository: z.object({
+    commit: z.object({ oid: z.string().optional(), statusCheckRollup: rollup.optional() }).nullable().optional(),
     defaultBranchRef: z.object({ name: z.string(), target: z.object({ oid: z.string() }) }),
     config: z.object({ text: z.string().nullable().optional() }).nullable(),
     locks: z.object({
@@ -180,6 +182,8 @@ export interface RepoFacts {
   /** Newest first (by id). */
   deployments: DeploymentFact[];
   pull: PullFacts | null;
+  /** Check runs and statuses on the commit asked for with the facts (a merge's SHA); null when none was asked. */
+  commitChecks: CheckFact[] | null;
 }
 
 function checksState(state: string | undefined): PullFacts["checks"] {
@@ -203,6 +207,7 @@ export function parseFacts(data: unknown): RepoFacts {
     defaultBranch: r.defaultBranchRef.name,
     defaultHead: r.defaultBranchRef.target.oid,
     configText: r.config?.text ?? null,
+    commitChecks: r.commit === undefined ? null : checkFacts(r.commit?.statusCheckRollup),
     locks: new Map(r.locks.nodes.map((n) => [n.name.replace(/^.*\//, ""), readLock(n.target?.message ?? null, n.target?.committedDate ?? null)])),
     deployments: r.deployments.nodes
       .filter((d) => d.databaseId !== null)

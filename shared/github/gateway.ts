@@ -74,6 +74,9 @@ export interface NewDeployment {
 const NO_BLIND_RETRY = { retries: 0 };
 
 /** Every GitHub call Shipline makes, typed, and counted so flows can report their cost. */
+/** A placeholder for the facts query's `$sha` when no commit is asked (the field is skipped). */
+const NO_SHA = "0".repeat(40);
+
 export class GitHubGateway {
   /** Requests made through this gateway. */
   requests = 0;
@@ -163,9 +166,10 @@ export class GitHubGateway {
   }
 
   /** The facts a command decides on, in one GraphQL request (see facts.ts). */
-  async facts(query: string, pullNumber: number | null): Promise<unknown> {
+  /** The facts query (facts.ts), with a pull request's part and a commit's checks when asked. */
+  async facts(query: string, pullNumber: number | null, sha: string | null = null): Promise<unknown> {
     this.requests++;
-    return this.octokit.graphql(query, { ...this.repo, number: pullNumber ?? 0, withPull: pullNumber !== null });
+    return this.octokit.graphql(query, { ...this.repo, number: pullNumber ?? 0, withPull: pullNumber !== null, sha: sha ?? NO_SHA, withSha: sha !== null });
   }
 
   /** `role_name`, not `permission`: the latter folds maintain into write and triage into read. */

@@ -53,6 +53,43 @@ function stageRules(stage: Stage, index: number): string {
   return `${how}; needs ${stage.permission}${soak}`;
 }
 
+/** The marker of a merge held by its checks: who merged, from which pull request, its title (for the deployment made later). */
+export const HELD_MERGE_PREFIX = "held-merge:";
+
+export function heldMergeMarker(target: MergeTarget): string {
+  return `${HELD_MERGE_PREFIX}${Buffer.from(JSON.stringify({ pr: target.pullRequest, actor: target.actor, title: target.title.slice(0, 80), trigger: target.trigger })).toString("base64url")}`;
+}
+
+/** The merge a held check run stands for, or null when its marker is not one. */
+export function heldMergeOf(externalId: string | null | undefined, sha: string): MergeTarget | null {
+  if (!externalId?.startsWith(HELD_MERGE_PREFIX)) return null;
+  try {
+    const v = JSON.parse(Buffer.from(externalId.slice(HELD_MERGE_PREFIX.length), "base64url").toString("utf8")) as { pr?: unknown; actor?: unknown; title?: unknown; trigger?: unknown };
+    return { sha, pullRequest: typeof v.pr === "number" ? v.pr : null, actor: typeof v.actor === "string" ? v.actor : "unknown", title: typeof v.title === "string" ? v.title : "", trigger: v.trigger === "push" ? "push" : "merge" };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A merged commit not deployed yet because the first stage's checks gate holds: running
+ * checks (the run stays in progress, and Shipline deploys once they are green), or failed ones.
+ */
+export function heldMergeCheckRun(target: MergeTarget, stage: Stage, gate: { state: "pending" | "rejected"; message: string }): NewCheckRun {
+  const waiting = gate.state === "pending";
+  return {
+    name: CHECK_RUN_NAME,
+    head_sha: target.sha,
+    status: waiting ? "in_progress" : "completed",
+    ...(waiting ? {} : { conclusion: "neutral" as const }),
+    external_id: heldMergeMarker(target),
+    output: {
+      title: waiting ? `Waiting for checks before ${fit(stage.environment, 60)}` : `Not deployed to ${fit(stage.environment, 60)}: required checks failed`,
+      summary: `${escapeMarkdown(gate.message, 2000)}\n\n${waiting ? `Shipline deploys ${shortSha(target.sha)} to ${escapeMarkdown(stage.environment)} once they are green (\`gate_checks\`).` : `Nothing was deployed (\`gate_checks\`). A re-run that turns them green deploys it.`}`,
+    },
+  };
+}
+
 export interface PipelineState {
   target: MergeTarget;
   config: ShiplineConfig;

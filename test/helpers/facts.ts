@@ -26,6 +26,8 @@ function rollupOf(runs: Array<[string, string, string | null]> | undefined, stat
 
 export interface FactsOptions {
   defaultHead?: string;
+  /** The checks on the commit the facts were asked for (a merge's SHA). */
+  commitChecks?: Array<[name: string, status: string, conclusion: string | null]>;
   config?: string | null;
   locks?: Array<{ environment: string; holder?: string; reason?: string; since?: string; message?: string }>;
   deployments?: ReturnType<typeof deploymentNode>[];
@@ -57,6 +59,7 @@ export function factsData(o: FactsOptions = {}) {
   const head = p?.headRefOid ?? "e".repeat(40);
   return {
     repository: {
+      ...(o.commitChecks ? { commit: { oid: "c".repeat(40), statusCheckRollup: rollupOf(o.commitChecks, "PENDING") } } : {}),
       defaultBranchRef: { name: "master", target: { oid: o.defaultHead ?? "d".repeat(40) } },
       config: o.config === undefined || o.config === null ? null : { text: o.config },
       locks: {

@@ -60,12 +60,18 @@ export function github(): nock.Scope {
  * The facts query, matched exactly: its text and its variables. A mock that answered any
  * GraphQL request would let a query that lost a field (the pull request, say) pass unseen.
  */
-export function factsQuery(pull: number | null, repo = { owner: "Codertocat", repo: "Hello-World" }): nock.Interceptor {
-  const variables = { ...repo, number: pull ?? 0, withPull: pull !== null };
+export function factsQuery(pull: number | null, repo = { owner: "Codertocat", repo: "Hello-World" }, sha?: string | null): nock.Interceptor {
+  // `sha` undefined: whatever commit the facts ask checks for (a test about something else).
+  const expected = { ...repo, number: pull ?? 0, withPull: pull !== null, ...(sha === undefined ? {} : { sha: sha ?? "0".repeat(40), withSha: sha !== null }) };
   return github().post("/graphql", (body: { query?: string; variables?: unknown }) => {
     const query = body.query ?? "";
     // The operation, the pull request's part when a pull request is asked for, and the variables.
-    return query.trimStart().startsWith("query ShiplineFacts(") && (pull === null || /pullRequest\(number: \$number\) @include\(if: \$withPull\)/.test(query)) && isDeepStrictEqual(body.variables, variables);
+    const variables = { ...(body.variables as Record<string, unknown>) };
+    if (sha === undefined) {
+      delete variables.sha;
+      delete variables.withSha;
+    }
+    return query.trimStart().startsWith("query ShiplineFacts(") && (pull === null || /pullRequest\(number: \$number\) @include\(if: \$withPull\)/.test(query)) && isDeepStrictEqual(variables, expected);
   });
 }
 
