@@ -101,4 +101,24 @@ describe("the app against the emulator, over HTTP", () => {
     const deployments = [...repo.deployments.values()].filter((d) => d.sha === commit.sha);
     expect(deployments.map((d) => [d.environment, d.payload])).toEqual([["qa", { shipline: { trigger: "push", actor: "alice", pr: null, stage: 0 } }]]);
   });
+
+  it("holds a merge on a private repository (no protection rule on this plan) until its checks are green, then deploys it", async () => {
+    const { scenario } = emulator;
+    scenario.createRepo("acme/held");
+    const pr = scenario.openPullRequest("acme/held", { branch: "slow-ci", title: "Slow CI", author: "alice" });
+    await emulator.settled();
+    const merge = scenario.mergePullRequest("acme/held", pr.number, { by: "bob" });
+    // CI starts on the merge commit before Shipline reads it.
+    scenario.check("acme/held", merge.sha, "ci/test", null);
+    await emulator.settled();
+    const repo = scenario.repo("acme/held");
+    expect([...repo.deployments.values()]).toEqual([]);
+    const waiting = [...repo.checkRuns.values()].filter((r) => r.name === "Shipline");
+    expect(waiting).toMatchObject([{ status: "in_progress", output: { title: "Waiting for checks before staging" } }]);
+    // CI finishes green: the check_run event decides again, and the merge deploys.
+    scenario.check("acme/held", merge.sha, "ci/test", "success");
+    await emulator.settled();
+    expect([...repo.deployments.values()]).toMatchObject([{ sha: merge.sha, environment: "staging", payload: { shipline: { trigger: "merge", actor: "bob", pr: pr.number } } }]);
+    expect([...repo.checkRuns.values()].filter((r) => r.name === "Shipline")).toMatchObject([{ id: waiting[0]!.id, status: "completed", output: { title: `Deploying ${merge.sha.slice(0, 7)} to staging` } }]);
+  });
 });

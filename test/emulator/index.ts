@@ -17,6 +17,7 @@ import { GitHubState, type Account } from "./state.js";
 import { operationOf } from "./operations.js";
 import { describeRequirement, manifestRefusal, meets, readManifest, routeRequirement, type Grant, type Manifest } from "./permissions.js";
 import { WebhookDeliverer, type Workflow } from "./webhooks.js";
+import { emulatorDescription } from "./description.js";
 
 /** The base path GitHub Enterprise Server uses, so Probot's GHE_HOST/GHE_PROTOCOL reach us. */
 export const API_PATH = "/api/v3";
@@ -109,6 +110,7 @@ export async function startEmulator(options: EmulatorOptions) {
 
   const app = simulation({
     apiUrl: API_PATH,
+    apiSchema: emulatorDescription(),
     // The simulator registers handlers only when some initial state is given.
     initialState: { users: [], organizations: [], repositories: [], branches: [], blobs: [] },
     extend: {
