@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { duration, httpUrl, wholeNumber } from "../inputs.js";
+import { duration, flag, httpUrl, wholeNumber } from "../inputs.js";
 
 /** The deploy action's inputs; action.yml declares exactly these, with the same defaults (a test checks it). */
 export const deployInputs = z.object({
@@ -16,8 +16,9 @@ export const deployInputs = z.object({
   "probe-interval": z.prefault(duration("1s"), "1s"),
   "max-failed-probes": z.optional(wholeNumber),
   artifact: z.optional(z.string()),
+  gates: z.prefault(flag, "true"),
   digest: z.optional(z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/, { error: "a digest like `sha256:<64 hex>` (the build action's `digest` output)" }))),
 });
 
 /** Defaults as action.yml writes them, for the test that compares the two. */
-export const deployDefaults = { timeout: "5m", "probe-interval": "1s" } as const;
+export const deployDefaults = { timeout: "5m", "probe-interval": "1s", gates: "true" } as const;

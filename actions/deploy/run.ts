@@ -9,13 +9,33 @@ import { shortSha } from "../../shared/render/markdown.js";
 import { shiplineOf } from "../../shared/github/payload.js";
 import { failStep, InputError, readInputs } from "../inputs.js";
 import { deployInputs } from "./inputs.js";
+import { FACTS_QUERY, parseFacts } from "../../shared/github/facts.js";
+import { checksToWaitFor } from "../../shared/gates/protection.js";
+import { preflight, type Preflight } from "../../shared/gates/preflight.js";
 
 interface DeploymentRef {
   id: number;
   sha: string;
   ref: string;
   environment: string;
+  task?: string;
   payload?: unknown;
+  creator?: { login?: string } | null;
+}
+
+/**
+ * The gates of the deployment's stage for its SHA, through the API, before anything runs: the
+ * facts query (config, deployments, locks) and the commit's check runs and statuses, the job's
+ * own run left out (3 requests).
+ */
+async function askGates(github: GitHubGateway, deployment: DeploymentRef): Promise<Preflight> {
+  const [facts, runs, statuses] = await Promise.all([github.facts(FACTS_QUERY, null).then(parseFacts), github.checkRunsOn(deployment.sha), github.commitStatuses(deployment.sha)]);
+  return preflight({
+    deployment: { id: deployment.id, sha: deployment.sha, environment: deployment.environment, task: deployment.task ?? "deploy", shipline: shiplineOf(deployment.payload), creator: deployment.creator?.login ?? "unknown" },
+    facts,
+    checks: checksToWaitFor(runs, statuses, Number(process.env.GITHUB_RUN_ID ?? -1)),
+    now: new Date(),
+  });
 }
 
 /** The digest Shipline put in the deployment's payload (`shipline.digest`), if any. */
@@ -63,6 +83,21 @@ export async function run(): Promise<void> {
     const github = new GitHubGateway(getOctokit(inputs.token), { owner, repo });
     const deployment = await deploymentToRun(github, inputs["deployment-id"]);
     const logUrl = `${process.env.GITHUB_SERVER_URL ?? "https://github.com"}/${owner}/${repo}/actions/runs/${process.env.GITHUB_RUN_ID ?? "0"}`;
+
+    if (inputs.gates) {
+      const gates = await askGates(github, deployment);
+      for (const g of gates.gates) core.info(`${g.state === "approved" ? "✅" : g.state === "pending" ? "⏳" : "⛔"} ${g.gate}: ${g.message}`);
+      if (!gates.ok) {
+        const words = `${gates.reasonCode}: ${gates.message}`;
+        // GitHub caps a status description at 140 characters; the job's log has them all.
+        await github.createDeploymentStatus(deployment.id, { state: "failure", description: words.length > 140 ? `${words.slice(0, 139)}…` : words, log_url: logUrl });
+        core.setOutput("status", "failure");
+        await core.summary.addHeading(`⛔ Not deployed: ${shortSha(deployment.sha)} to ${deployment.environment}`, 2).addRaw(`Shipline's gate held it (\`${gates.reasonCode}\`): ${gates.message} Nothing ran.`).write();
+        core.setFailed(`Deployment ${deployment.id} was not run: ${words}`);
+        return;
+      }
+      core.info(gates.note);
+    }
 
     const deps: DeployDeps = {
       github: {

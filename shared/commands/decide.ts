@@ -3,8 +3,8 @@ import { PERMISSIONS, type Permission, type ShiplineConfig, type Stage } from ".
 import type { DeploymentFact, PullFacts, RepoFacts } from "../github/facts.js";
 import { deploymentsOf, lastGoodDeployment, currentDeployment, reachedEnvironments, runningDeployment } from "../pipeline/history.js";
 import { shortSha } from "../render/markdown.js";
-import { CHECK_RUN_NAME } from "../render/check-runs.js";
-import { checksGate, freezeGate, soakGate, type CheckFact, type GateResult } from "../gates/gates.js";
+import type { CheckFact } from "../gates/gates.js";
+import { GATE_REASON, stageGates } from "../gates/preflight.js";
 
 /** Stable reason codes: the same words in the PR comment, the check run, outputs and logs. */
 export type ReasonCode =
@@ -77,20 +77,7 @@ export interface DecideInput {
   outdated?: { live: string; behind: number } | null;
 }
 
-const GATE_CODE = { checks: "gate_checks", freeze: "gate_freeze", soak: "gate_soak", lock: "locked" } as const;
 const GATE_MARK = { approved: "✅", rejected: "⛔", pending: "⏳" } as const;
-
-/**
- * The stage's gates for one SHA, the same engine the protection rule and the deploy action
- * ask: required checks green, no freeze (unless an admin overrides), soak in the previous
- * stage over. A pending gate is not yet passed, so a command is refused with its words.
- */
-export function commandGates(config: ShiplineConfig, stageIndex: number, sha: string, facts: RepoFacts, checks: readonly CheckFact[], overrideFreeze: boolean, now: Date): GateResult[] {
-  const stage = config.stages[stageIndex]!;
-  const previous = config.stages[stageIndex - 1];
-  const successAt = previous ? (deploymentsOf(facts, previous.environment).filter((d) => d.sha === sha && d.successAt).map((d) => d.successAt!).sort()[0] ?? null) : null;
-  return [checksGate(stage, checks.filter((c) => c.name !== CHECK_RUN_NAME)), freezeGate(stage, now, overrideFreeze), soakGate(previous, successAt, now)];
-}
 
 function refuse(reasonCode: ReasonCode, message: string, stage?: Stage, details?: Record<string, unknown>): Decision {
   return { decision: "refuse", reasonCode, message, ...(stage ? { stage } : {}), ...(details ? { details } : {}) };
@@ -209,11 +196,11 @@ export function decide(input: DecideInput): Decision {
     if (input.outdated) {
       return refuse("outdated", `${shortSha(subject.sha)} is older than what ${stage.environment} runs (${shortSha(input.outdated.live)}): deploying it would take away ${input.outdated.behind} commit${input.outdated.behind === 1 ? "" : "s"}. Use \`/rollback ${stage.environment} to ${shortSha(subject.sha)}\` to go back on purpose.`, stage, { live: input.outdated.live, behind: input.outdated.behind });
     }
-    const gates = commandGates(config, stageIndex, subject.sha, facts, input.checks ?? [], command.overrideFreeze === true, now);
+    const gates = stageGates(config, stageIndex, subject.sha, facts, input.checks ?? [], command.overrideFreeze === true, now);
     const answers = gates.map((g) => `${GATE_MARK[g.state]} ${g.gate}: ${g.message}`).join(" ");
     const closed = gates.find((g) => g.state === "rejected") ?? gates.find((g) => g.state === "pending");
     if (closed) {
-      const code = GATE_CODE[closed.gate];
+      const code = GATE_REASON[closed.gate];
       // A dry run reports every gate's answer; a real one names the gate that holds.
       return refuse(code, command.dryRun ? `${shortSha(subject.sha)} would not deploy to ${stage.environment} now. ${answers}` : closed.message, stage, { gate: closed.gate, state: closed.state, ...(closed.decideAgainAt ? { until: closed.decideAgainAt } : {}) });
     }

@@ -9,7 +9,7 @@ import type { CheckFact } from "../github/facts.js";
  * still running, soak not over), which is never a rejection.
  */
 export type GateState = "approved" | "rejected" | "pending";
-export type GateName = "checks" | "freeze" | "soak" | "lock";
+export type GateName = "checks" | "freeze" | "soak" | "lock" | "order";
 
 export interface GateResult {
   gate: GateName;

@@ -114,6 +114,41 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
     expect(run.summary).toMatch(/0 failed of \d+ probes/);
   });
 
+  it("runs nothing when a gate is closed, on every plan: a deployment created by hand of a commit that never ran on staging", async () => {
+    const d = newDeployment("production");
+    const before = service.state.version;
+    const requestsBefore = emulator.requests.length;
+    const run = await runAction({ command: deployCommand() }, d);
+    expect(run.code).toBe(1);
+    // The pre-flight costs 3 requests (facts, check runs, statuses); then the failure status.
+    expect(emulator.requests.slice(requestsBefore).map((r) => `${r.method} ${r.path.split("?")[0]!.replace(d.sha, "<sha>")}`).sort()).toEqual(
+      ["POST /graphql", "GET /repos/acme/web/commits/<sha>/check-runs", "GET /repos/acme/web/commits/<sha>/statuses", `POST /repos/acme/web/deployments/${d.id}/statuses`].sort(),
+    );
+    expect(service.state.version).toBe(before);
+    expect(statesOf(d.id)).toEqual(["failure"]);
+    const status = emulator.state.repo("acme", "web")!.deployments.get(d.id)!.statuses[0]!;
+    expect(status.description).toBe(`order: ${d.sha.slice(0, 7)} has not succeeded in staging, the stage before production.`);
+    expect(run.stdout).toContain(`::error::Deployment ${d.id} was not run: order:`);
+    expect(run.summary).toContain(`⛔ Not deployed: ${d.sha.slice(0, 7)} to production`);
+  });
+
+  it("holds a deployment while a required check fails on its SHA, and during a freeze; a rollback passes both", async () => {
+    const d = newDeployment();
+    emulator.scenario.check(REPO, d.sha, "ci/test", "failure");
+    const red = await runAction({ command: deployCommand() }, d);
+    expect(red.code).toBe(1);
+    expect(emulator.state.repo("acme", "web")!.deployments.get(d.id)!.statuses[0]!.description).toBe("gate_checks: Required checks failed: `ci/test`.");
+    emulator.scenario.push(REPO, { message: "freeze", author: "alice", files: { ".github/shipline.yml": "stages:\n  - environment: staging\n    freeze:\n      - { from: 2020-01-01, to: 2100-01-01, timezone: UTC, reason: audit }\n" } });
+    const frozen = newDeployment();
+    const cold = await runAction({ command: deployCommand() }, frozen);
+    expect(cold.code).toBe(1);
+    expect(emulator.state.repo("acme", "web")!.deployments.get(frozen.id)!.statuses[0]!.description).toBe("gate_freeze: staging is frozen (audit) until 2100-01-01 00:00 UTC.");
+    const rollback = emulator.scenario.createDeployment(REPO, { sha: frozen.sha, environment: "staging", production: false });
+    emulator.state.repo("acme", "web")!.deployments.get(rollback.id)!.task = "deploy:rollback";
+    expect((await runAction({ command: deployCommand() }, { ...rollback, task: "deploy:rollback" } as never)).code).toBe(0);
+    emulator.scenario.push(REPO, { message: "thaw", author: "alice", files: { ".github/shipline.yml": "stages:\n  - environment: staging\n  - environment: production\n    production: true\n" } });
+  });
+
   it("fails when the health URL never answers 2xx within the timeout", async () => {
     service.state.healthy = false;
     const d = newDeployment();
@@ -141,10 +176,11 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
   });
 
   it("rolls back to the last good SHA of the environment when the deploy fails", async () => {
+    // Commits straight to production, so the order gate is off here: this test is about the rollback.
     const good = newDeployment("production");
-    expect((await runAction({ command: deployCommand(), "version-url": `${base}/version`, "version-field": "build.sha" }, good)).code).toBe(0);
+    expect((await runAction({ command: deployCommand(), "version-url": `${base}/version`, "version-field": "build.sha", gates: "false" }, good)).code).toBe(0);
     const bad = newDeployment("production");
-    const run = await runAction({ command: "exit 1", "rollback-command": deployCommand() }, bad);
+    const run = await runAction({ command: "exit 1", "rollback-command": deployCommand(), gates: "false" }, bad);
     expect(run.code).toBe(1);
     expect(run.outputs["previous-sha"]).toBe(good.sha);
     // The rollback command ran with SHIPLINE_SHA = the last good SHA: the service runs it again.
@@ -155,7 +191,7 @@ describe("actions/deploy, run from its bundle as a runner runs it", () => {
 
   it("reports a failed rollback too", async () => {
     const bad = newDeployment("production");
-    const run = await runAction({ command: "exit 1", "rollback-command": "exit 7" }, bad);
+    const run = await runAction({ command: "exit 1", "rollback-command": "exit 7", gates: "false" }, bad);
     expect(run.code).toBe(1);
     expect(run.summary).toContain("failed (exit 7)");
     expect(emulator.state.repo("acme", "web")!.deployments.get(bad.id)!.statuses[0]!.description).toContain("failed too");

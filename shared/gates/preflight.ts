@@ -1,0 +1,67 @@
+import { parseConfig, defaultConfig, stageIndexOf, type ShiplineConfig } from "../config/schema.js";
+import type { CheckFact, RepoFacts } from "../github/facts.js";
+import { deploymentsOf } from "../pipeline/history.js";
+import { CHECK_RUN_NAME } from "../render/check-runs.js";
+import { checksGate, freezeGate, lockGate, soakGate, type GateResult } from "./gates.js";
+import { parse as parseYaml } from "yaml";
+
+/** The gates' reason codes, as `/deploy` refuses with them. */
+export const GATE_REASON = { checks: "gate_checks", freeze: "gate_freeze", soak: "gate_soak", lock: "locked", order: "order" } as const;
+
+/**
+ * The stage's gates for one SHA: required checks green (Shipline's own run aside), no freeze
+ * (unless an admin's override was recorded), the previous stage's soak over. The same engine
+ * answers `/deploy`, the buttons, merges, the protection rule and the deploy action.
+ */
+export function stageGates(config: ShiplineConfig, stageIndex: number, sha: string, facts: RepoFacts, checks: readonly CheckFact[], overrideFreeze: boolean, now: Date): GateResult[] {
+  const stage = config.stages[stageIndex]!;
+  const previous = config.stages[stageIndex - 1];
+  const successAt = previous ? (deploymentsOf(facts, previous.environment).filter((d) => d.sha === sha && d.successAt).map((d) => d.successAt!).sort()[0] ?? null) : null;
+  return [checksGate(stage, checks.filter((c) => c.name !== CHECK_RUN_NAME)), freezeGate(stage, now, overrideFreeze), soakGate(previous, successAt, now)];
+}
+
+export interface PreflightInput {
+  deployment: { id: number; sha: string; environment: string; task: string; shipline: Record<string, unknown> | null; creator: string };
+  facts: RepoFacts;
+  /** Check runs and statuses on the SHA, the job's own run left out. */
+  checks: readonly CheckFact[];
+  now: Date;
+}
+
+export type Preflight =
+  | { ok: true; gates: GateResult[]; note: string }
+  | { ok: false; reasonCode: (typeof GATE_REASON)[keyof typeof GATE_REASON] | "config_invalid"; message: string; gates: GateResult[] };
+
+/**
+ * The deploy action's pre-flight: before anything runs, the stage's gates for the deployment's
+ * SHA, read through the API. It holds on every plan, for a deployment created by hand too. A
+ * rollback is never held: it restores what ran before, freeze or not.
+ */
+export function preflight({ deployment, facts, checks, now }: PreflightInput): Preflight {
+  let config: ShiplineConfig;
+  if (facts.configText === null) config = defaultConfig();
+  else {
+    const parsed = parseConfig(parseYaml(facts.configText) ?? {});
+    if (!parsed.ok) return { ok: false, reasonCode: "config_invalid", message: `.github/shipline.yml on the default branch is not valid (${parsed.problems.map((p) => `${p.path}: expected ${p.expected}`).join("; ")}): no gate can be asked, so nothing runs.`, gates: [] };
+    config = parsed.config;
+  }
+  const index = stageIndexOf(config, deployment.environment);
+  if (index === -1) return { ok: true, gates: [], note: `${deployment.environment} is not a stage of .github/shipline.yml: no gate applies.` };
+  if (deployment.task !== "deploy") return { ok: true, gates: [], note: `A ${deployment.task} is never held: it restores what ran before.` };
+  const stage = config.stages[index]!;
+  const actor = typeof deployment.shipline?.actor === "string" ? deployment.shipline.actor : deployment.creator;
+  const gates = [...stageGates(config, index, deployment.sha, facts, checks, deployment.shipline?.override_freeze === true, now), lockGate(stage, facts.locks.get(stage.environment), actor)];
+  const previous = config.stages[index - 1];
+  if (previous && stage.require_previous !== false) {
+    const succeeded = deploymentsOf(facts, previous.environment).some((d) => d.sha === deployment.sha && d.everSucceeded);
+    gates.push(
+      succeeded
+        ? { gate: "order", state: "approved", message: `It succeeded in ${previous.environment} before.` }
+        : { gate: "order", state: "rejected", message: `${deployment.sha.slice(0, 7)} has not succeeded in ${previous.environment}, the stage before ${stage.environment}.` },
+    );
+  }
+  // A pending gate (checks still running, soak not over) holds too: the job cannot wait for it.
+  const closed = gates.find((g) => g.state === "rejected") ?? gates.find((g) => g.state === "pending");
+  if (closed) return { ok: false, reasonCode: GATE_REASON[closed.gate], message: closed.message, gates };
+  return { ok: true, gates, note: "Every gate passed." };
+}
