@@ -83,7 +83,7 @@ describe("actions/build and the digest that deploy checks", () => {
 
   it("deploys the artifact whose digest matches, and refuses one that does not without running anything", async () => {
     const commit = emulator.scenario.push(REPO, { message: "release", author: "alice" });
-    const deployment = (digest: string) => emulator.scenario.createDeployment(REPO, { sha: commit.sha, environment: "production", payload: { shipline: { digest } } });
+    const deployment = (digest: string) => emulator.scenario.createDeployment(REPO, { sha: commit.sha, environment: "staging", payload: { shipline: { digest } } });
     const marker = join(workspace, "deployed.txt");
     const deploy = (d: ReturnType<typeof deployment>) =>
       runActionBundle({ emulator, entry: "actions/deploy/dist/index.js", repository: REPO, token, event: { deployment: d }, inputs: { command: `echo "$SHIPLINE_ARTIFACT" > ${marker}`, artifact: first.outputs.artifact!, timeout: "2s" } });
