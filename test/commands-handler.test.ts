@@ -340,6 +340,15 @@ describe("PR comment commands (app/commands.ts)", () => {
         "gate_soak",
         "Soaking in staging:",
       ));
+    it("behind: a stage that takes only an up-to-date head, and a head that lacks the default branch's tip", async () => {
+      github().get(`${REPO}/compare/${"d".repeat(40)}...${HEAD}`).query(true).reply(200, { status: "diverged", ahead_by: 1, behind_by: 2 });
+      await refused(
+        "/deploy staging",
+        { facts: { config: "stages:\n  - environment: staging\n    require_up_to_date: true\n" } },
+        "behind",
+        "Pull request #1 lacks 2 commits of \\`master\\`, and staging takes only an up-to-date head: update the branch and comment again.",
+      );
+    });
     it("pr_closed: a closed, unmerged pull request", () => refused("/deploy staging", { facts: { pull: { state: "CLOSED" } } }, "pr_closed", "Pull request #1 was closed without being merged"));
     it("nothing_to_roll_back: no earlier successful deployment", () =>
       refused("/rollback staging", { facts: { deployments: [deploymentNode({ id: 701, sha: HEAD, environment: "staging" })] } }, "nothing_to_roll_back", "staging has no earlier successful deployment to roll back to."));

@@ -35,7 +35,8 @@ export type ReasonCode =
   | "order"
   | "outdated"
   | "naked_command"
-  | "pr_base_not_default";
+  | "pr_base_not_default"
+  | "behind";
 
 export interface Actor {
   login: string;
@@ -75,6 +76,8 @@ export interface DecideInput {
    * take away (read through the API by the caller, only when it can be so).
    */
   outdated?: { live: string; behind: number } | null;
+  /** How many commits of the default branch an open pull request's head lacks (asked only where `require_up_to_date`). */
+  behind?: number | null;
 }
 
 const GATE_MARK = { approved: "✅", rejected: "⛔", pending: "⏳" } as const;
@@ -172,6 +175,9 @@ export function decide(input: DecideInput): Decision {
     // into another PR's branch is not what the pipeline ships.
     if (pull && pull.baseRef !== null && pull.baseRef !== facts.defaultBranch) {
       return refuse("pr_base_not_default", `Pull request #${pull.number} merges into \`${pull.baseRef}\`, not \`${facts.defaultBranch}\`; only pull requests into the default branch deploy.`, stage, { base: pull.baseRef });
+    }
+    if (pull?.state === "open" && stage.require_up_to_date && input.behind) {
+      return refuse("behind", `Pull request #${pull.number} lacks ${input.behind} commit${input.behind === 1 ? "" : "s"} of \`${facts.defaultBranch}\`, and ${stage.environment} takes only an up-to-date head: update the branch and comment again.`, stage, { behind: input.behind });
     }
     const reached = reachedEnvironments(facts, subject.sha);
     if (command.environment === undefined && config.stages.every((s) => reached.has(s.environment.toLowerCase()))) {

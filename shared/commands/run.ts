@@ -105,7 +105,7 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
  * as a button's), and whether the subject is older than what the environment runs (a compare,
  * asked only when it can be: the environment runs another commit of the same line).
  */
-async function deployFacts(github: GitHubGateway, command: Command & { kind: "deploy" }, config: ShiplineConfig, facts: RepoFacts, subject: { sha: string; pull: RepoFacts["pull"] }): Promise<{ checks: CheckFact[]; outdated: { live: string; behind: number } | null }> {
+async function deployFacts(github: GitHubGateway, command: Command & { kind: "deploy" }, config: ShiplineConfig, facts: RepoFacts, subject: { sha: string; pull: RepoFacts["pull"] }): Promise<{ checks: CheckFact[]; outdated: { live: string; behind: number } | null; behind: number | null }> {
   const pull = facts.pull;
   let checks: CheckFact[];
   if (pull && subject.sha === pull.head) checks = pull.headChecks;
@@ -120,8 +120,10 @@ async function deployFacts(github: GitHubGateway, command: Command & { kind: "de
   const openHead = subject.pull?.state === "open" && subject.sha === subject.pull.head;
   // An open pull request's head is older than what runs only if what runs came from that pull request.
   const sameLine = live && (!openHead || live.shipline?.pr === subject.pull?.number);
-  const behind = live && live.sha !== subject.sha && sameLine ? await github.commitsTakenAway(subject.sha, live.sha) : 0;
-  return { checks, outdated: behind > 0 ? { live: live!.sha, behind } : null };
+  const takenAway = live && live.sha !== subject.sha && sameLine ? await github.commitsTakenAway(subject.sha, live.sha) : 0;
+  // Only where the stage asks for an up-to-date head: a compare of the default branch's tip with the head.
+  const behind = openHead && stage?.require_up_to_date ? await github.commitsBehind(facts.defaultHead, subject.sha) : null;
+  return { checks, outdated: takenAway > 0 ? { live: live!.sha, behind: takenAway } : null, behind };
 }
 
 interface CreatedDeployment {

@@ -135,6 +135,7 @@ const stage = z
     require_checks: z.boolean().optional().describe("An unmerged pull request may deploy here only with its checks green (default: on for production)."),
     auto_rollback: z.boolean().default(false).describe("When a deployment here fails, redeploy the last good version automatically (once)."),
     require_previous: z.boolean().default(true).describe("Take only a commit that succeeded in the stage before this one (ignored for the first stage)."),
+    require_up_to_date: z.boolean().default(false).describe("`/deploy` of an open pull request here needs its head to contain the default branch's tip."),
   })
   .transform((s) => ({
     ...s,

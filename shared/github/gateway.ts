@@ -195,6 +195,12 @@ export class GitHubGateway {
     return data.status === "ahead" || data.status === "identical";
   }
 
+  /** How many commits of `base` the commit `head` lacks (GitHub's `behind_by`). */
+  async commitsBehind(base: string, head: string): Promise<number> {
+    const data = await this.call<{ behind_by: number }>("GET /repos/{owner}/{repo}/compare/{basehead}", { basehead: `${base}...${head}`, per_page: 1 });
+    return data.behind_by;
+  }
+
   /** How many commits `live` has that `sha` lacks, when `sha` is an ancestor of `live` (0 otherwise). */
   async commitsTakenAway(sha: string, live: string): Promise<number> {
     const data = await this.call<{ status: string; ahead_by: number }>("GET /repos/{owner}/{repo}/compare/{basehead}", { basehead: `${sha}...${live}`, per_page: 1 });
