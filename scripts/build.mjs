@@ -90,10 +90,13 @@ const lazyConfig = {
   name: "lazy-config",
   setup(b) {
     b.onResolve({ filter: /shared\/config\/load\.js$/ }, (args) => (args.kind === "dynamic-import" ? { path: "../../lib/config.mjs", external: true } : undefined));
+    // The deploy action's gate pre-flight (the same parser, the facts) likewise.
+    b.onResolve({ filter: /shared\/gates\/preflight\.js$/ }, (args) => (args.kind === "dynamic-import" ? { path: "../../lib/preflight.mjs", external: true } : undefined));
   },
 };
 if (actions.length > 0) {
   await build({ ...common, entryPoints: [join(root, "shared/config/load.ts")], outfile: join(outRoot, "actions/lib/config.mjs"), target: "node20", banner, legalComments: "none", sourcemap: false });
+  await build({ ...common, entryPoints: [join(root, "shared/gates/preflight.ts")], outfile: join(outRoot, "actions/lib/preflight.mjs"), target: "node20", banner, legalComments: "none", sourcemap: false });
   await build({ ...common, entryPoints: [join(root, "node_modules/libpg-query/wasm/index.cjs")], outfile: join(outRoot, "actions/lib/pg-parser/index.cjs"), format: "cjs", target: "node20", legalComments: "none", sourcemap: false });
   copyFileSync(join(root, "node_modules/libpg-query/wasm/libpg-query.wasm"), join(outRoot, "actions/lib/pg-parser/libpg-query.wasm"));
   await build({ ...common, entryPoints: ["@electric-sql/pglite"], outfile: join(outRoot, "actions/lib/pglite/index.mjs"), target: "node20", banner, legalComments: "none", sourcemap: false, logLevel: "error" });

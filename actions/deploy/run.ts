@@ -9,9 +9,6 @@ import { shortSha } from "../../shared/render/markdown.js";
 import { shiplineOf } from "../../shared/github/payload.js";
 import { failStep, InputError, readInputs } from "../inputs.js";
 import { deployInputs } from "./inputs.js";
-import { FACTS_QUERY, parseFacts } from "../../shared/github/facts.js";
-import { checksToWaitFor } from "../../shared/gates/protection.js";
-import { preflight, type Preflight } from "../../shared/gates/preflight.js";
 
 interface DeploymentRef {
   id: number;
@@ -21,21 +18,6 @@ interface DeploymentRef {
   task?: string;
   payload?: unknown;
   creator?: { login?: string } | null;
-}
-
-/**
- * The gates of the deployment's stage for its SHA, through the API, before anything runs: the
- * facts query (config, deployments, locks) and the commit's check runs and statuses, the job's
- * own run left out (3 requests).
- */
-async function askGates(github: GitHubGateway, deployment: DeploymentRef): Promise<Preflight> {
-  const [facts, runs, statuses] = await Promise.all([github.facts(FACTS_QUERY, null).then(parseFacts), github.checkRunsOn(deployment.sha), github.commitStatuses(deployment.sha)]);
-  return preflight({
-    deployment: { id: deployment.id, sha: deployment.sha, environment: deployment.environment, task: deployment.task ?? "deploy", shipline: shiplineOf(deployment.payload), creator: deployment.creator?.login ?? "unknown" },
-    facts,
-    checks: checksToWaitFor(runs, statuses, Number(process.env.GITHUB_RUN_ID ?? -1)),
-    now: new Date(),
-  });
 }
 
 /** The digest Shipline put in the deployment's payload (`shipline.digest`), if any. */
@@ -85,7 +67,9 @@ export async function run(): Promise<void> {
     const logUrl = `${process.env.GITHUB_SERVER_URL ?? "https://github.com"}/${owner}/${repo}/actions/runs/${process.env.GITHUB_RUN_ID ?? "0"}`;
 
     if (inputs.gates) {
-      const gates = await askGates(github, deployment);
+      // The gates' code (the config schema, YAML, the facts) loads only when they are asked.
+      const { askGates } = await import("../../shared/gates/preflight.js");
+      const gates = await askGates(github, deployment, Number(process.env.GITHUB_RUN_ID ?? -1), new Date());
       for (const g of gates.gates) core.info(`${g.state === "approved" ? "✅" : g.state === "pending" ? "⏳" : "⛔"} ${g.gate}: ${g.message}`);
       if (!gates.ok) {
         const words = `${gates.reasonCode}: ${gates.message}`;

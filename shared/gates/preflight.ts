@@ -1,5 +1,8 @@
 import { parseConfig, defaultConfig, stageIndexOf, type ShiplineConfig } from "../config/schema.js";
-import type { CheckFact, RepoFacts } from "../github/facts.js";
+import { FACTS_QUERY, parseFacts, type CheckFact, type RepoFacts } from "../github/facts.js";
+import type { GitHubGateway } from "../github/gateway.js";
+import { shiplineOf } from "../github/payload.js";
+import { checksToWaitFor } from "./protection.js";
 import { deploymentsOf } from "../pipeline/history.js";
 import { CHECK_RUN_NAME } from "../render/check-runs.js";
 import { checksGate, freezeGate, lockGate, soakGate, type GateResult } from "./gates.js";
@@ -64,4 +67,23 @@ export function preflight({ deployment, facts, checks, now }: PreflightInput): P
   const closed = gates.find((g) => g.state === "rejected") ?? gates.find((g) => g.state === "pending");
   if (closed) return { ok: false, reasonCode: GATE_REASON[closed.gate], message: closed.message, gates };
   return { ok: true, gates, note: "Every gate passed." };
+}
+
+/**
+ * The deploy action's question, through the API: the facts query (config, deployments, locks)
+ * and the SHA's check runs and statuses, the job's own run (`runId`) left out. 3 requests.
+ */
+export async function askGates(
+  github: GitHubGateway,
+  deployment: { id: number; sha: string; environment: string; task?: string; payload?: unknown; creator?: { login?: string } | null },
+  runId: number,
+  now: Date,
+): Promise<Preflight> {
+  const [facts, runs, statuses] = await Promise.all([github.facts(FACTS_QUERY, null).then(parseFacts), github.checkRunsOn(deployment.sha), github.commitStatuses(deployment.sha)]);
+  return preflight({
+    deployment: { id: deployment.id, sha: deployment.sha, environment: deployment.environment, task: deployment.task ?? "deploy", shipline: shiplineOf(deployment.payload), creator: deployment.creator?.login ?? "unknown" },
+    facts,
+    checks: checksToWaitFor(runs, statuses, runId),
+    now,
+  });
 }
