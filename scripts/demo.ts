@@ -186,7 +186,8 @@ async function main(): Promise<void> {
     };
     emulator.onWorkflowEvent("deployment", deployWorkflow(emulator, shop.url, databases));
     const { scenario } = emulator;
-    scenario.createRepo(REPO, { files: { "index.js": "console.log('shop')\n", "migrations/V1__create_orders.sql": "CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric NOT NULL);\n" } });
+    // Private on Enterprise: the plan that offers custom deployment protection rules on private repositories.
+    scenario.createRepo(REPO, { files: { "index.js": "console.log('shop')\n", "migrations/V1__create_orders.sql": "CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric NOT NULL);\n" }, plan: "enterprise" });
     scenario.setRole(REPO, "alice", "write");
     scenario.setRole(REPO, "bob", "maintain");
     scenario.setRole(REPO, "carol", "admin");

@@ -149,4 +149,14 @@ describe("the emulator follows GitHub's rules", () => {
     }
     expect(emulator.deliveries.find((d) => d.event === "pull_request")).toMatchObject({ skipped: true });
   });
+
+  it("models GitHub's plans: no custom protection rule on a private repository outside Enterprise", () => {
+    emulator.scenario.createRepo("o/free-private");
+    expect(() => emulator.scenario.protectEnvironment("o/free-private", "production")).toThrow("o/free-private is private on the free plan: GitHub offers custom deployment protection rules on private repositories only with GitHub Enterprise");
+    emulator.scenario.createRepo("o/free-public", { private: false });
+    emulator.scenario.protectEnvironment("o/free-public", "production");
+    emulator.scenario.createRepo("o/enterprise-private", { plan: "enterprise" });
+    emulator.scenario.protectEnvironment("o/enterprise-private", "production");
+    expect([...emulator.scenario.repo("o/free-public").protectedEnvironments, ...emulator.scenario.repo("o/enterprise-private").protectedEnvironments]).toEqual(["production", "production"]);
+  });
 });

@@ -46,7 +46,8 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
         await emulator.reportDeploymentStatus(payload.repository.full_name, id, { state: s, log_url: `https://ci.example/${id}` });
       }
     });
-    emulator.scenario.createRepo(REPO, { files: { ".github/shipline.yml": CONFIG } });
+    // Shipline's protection rule needs a plan that offers it: Enterprise, for a private repository.
+    emulator.scenario.createRepo(REPO, { files: { ".github/shipline.yml": CONFIG }, plan: "enterprise" });
     emulator.scenario.protectEnvironment(REPO, "production");
   }, 45_000);
 
@@ -136,7 +137,7 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
 
   it("holds a promotion while the previous stage soaks, and lets it through when the soak ends, with no event to say so", async () => {
     const repo = "acme/soaking";
-    emulator.scenario.createRepo(repo, { files: { ".github/shipline.yml": "stages:\n  - environment: staging\n    auto: true\n    checks: none\n    soak: 12s\n  - environment: production\n    auto: true\n    checks: none\n" } });
+    emulator.scenario.createRepo(repo, { files: { ".github/shipline.yml": "stages:\n  - environment: staging\n    auto: true\n    checks: none\n    soak: 12s\n  - environment: production\n    auto: true\n    checks: none\n" }, plan: "enterprise" });
     emulator.scenario.protectEnvironment(repo, "production");
     const pr = emulator.scenario.openPullRequest(repo, { branch: "soak", title: "feat: slow and steady", author: "alice" });
     const sha = emulator.scenario.mergePullRequest(repo, pr.number, { by: "bob" }).sha;

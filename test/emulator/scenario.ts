@@ -27,11 +27,12 @@ export class Scenario {
   }
 
   /** A repository whose default branch holds one initial commit with `files`. */
-  createRepo(fullName: string, options: { defaultBranch?: string; files?: FileChanges; private?: boolean } = {}): Repository {
+  createRepo(fullName: string, options: { defaultBranch?: string; files?: FileChanges; private?: boolean; plan?: Repository["plan"] } = {}): Repository {
     const [owner = "", name = ""] = fullName.split("/");
     const repo = this.state.createRepo(owner, name, options.defaultBranch ?? "main");
     // Private by default, as most teams' repositories are: reads need the app's permissions there.
     repo.private = options.private ?? true;
+    repo.plan = options.plan ?? "free";
     const files = applyChanges(new Map(), { "README.md": `# ${name}\n`, ...options.files });
     const initial = this.state.commit(repo, [], "Initial commit", repo.owner, files);
     repo.refs.set(`refs/heads/${repo.default_branch}`, initial.sha);
@@ -211,7 +212,13 @@ export class Scenario {
 
   /** Enables the app's custom deployment protection rule on an environment (repository settings). */
   protectEnvironment(fullName: string, environment: string): void {
-    this.repo(fullName).protectedEnvironments.add(environment);
+    const repo = this.repo(fullName);
+    // GitHub's plans: on a private repository outside Enterprise the setting does not exist, so
+    // no deployment_protection_rule is ever sent there.
+    if (repo.private && repo.plan !== "enterprise") {
+      throw new Error(`${fullName} is private on the ${repo.plan} plan: GitHub offers custom deployment protection rules on private repositories only with GitHub Enterprise`);
+    }
+    repo.protectedEnvironments.add(environment);
   }
 
   /** A commit status (the older API CI systems use), as an external CI would set it. */

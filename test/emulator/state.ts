@@ -120,6 +120,11 @@ export interface Repository {
   name: string;
   default_branch: string;
   private: boolean;
+  /**
+   * The owner's GitHub plan. Custom deployment protection rules, required reviewers and wait
+   * timers exist on private repositories only with Enterprise; public ones have them on every plan.
+   */
+  plan: "free" | "pro" | "team" | "enterprise";
   commits: Map<string, Commit>;
   /** Full ref names (`refs/heads/main`, `refs/tags/v1`, `refs/shipline/...`) -> SHA. */
   refs: Map<string, string>;
@@ -195,6 +200,7 @@ export class GitHubState {
       name,
       default_branch: defaultBranch,
       private: false,
+      plan: "free",
       commits: new Map(),
       refs: new Map(),
       pulls: new Map(),
