@@ -3,9 +3,10 @@ import type { Context, Probot } from "probot";
 import { isCommand } from "../shared/commands/grammar.js";
 import { defaultBranchLoader } from "../shared/config/load.js";
 import { runCommand } from "../shared/commands/run.js";
+import { decideHeldFor, heldContextOf } from "./held.js";
 
 /** issue_comment.created on a pull request -> /deploy /rollback /lock /unlock /help. */
-export async function onComment(context: Context<"issue_comment.created">): Promise<void> {
+export async function onComment(app: Probot, context: Context<"issue_comment.created">): Promise<void> {
   const { comment, issue, sender, repository } = context.payload;
   // Edited and deleted comments never reach here (anyone with write can edit another's comment).
   if (!issue.pull_request) return context.log.debug("comment on an issue, not a pull request: ignored");
@@ -24,8 +25,10 @@ export async function onComment(context: Context<"issue_comment.created">): Prom
     now: new Date(),
   });
   context.log.info({ pr: issue.number, actor: sender.login, reasonCode: result.decision.reasonCode, deploymentId: result.deploymentId, requests: result.requests + 0 }, result.decision.message);
+  // An approval that completes the count lets a promotion held for it go on.
+  if (result.decision.decision === "approve" && result.decision.complete) await decideHeldFor(app, heldContextOf(context), result.decision.sha);
 }
 
 export function registerCommands(app: Probot): void {
-  app.on("issue_comment.created", onComment);
+  app.on("issue_comment.created", (context) => onComment(app, context));
 }

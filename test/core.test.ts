@@ -36,8 +36,8 @@ describe("parseDuration", () => {
 describe("parseConfig", () => {
   it("gives staging (auto) then production (manual, maintain) when the file is absent", () => {
     expect(defaultConfig().stages).toEqual([
-      { environment: "staging", auto: true, production: false, freeze: [], checks: "all", permission: "write", require_approval: false, require_checks: false, auto_rollback: false, require_previous: true, require_up_to_date: false },
-      { environment: "production", auto: false, production: true, freeze: [], checks: "all", permission: "maintain", require_approval: true, require_checks: true, auto_rollback: false, require_previous: true, require_up_to_date: false },
+      { environment: "staging", auto: true, production: false, freeze: [], checks: "all", permission: "write", require_approval: false, require_checks: false, auto_rollback: false, require_previous: true, require_up_to_date: false, allow_self_approval: false },
+      { environment: "production", auto: false, production: true, freeze: [], checks: "all", permission: "maintain", require_approval: true, require_checks: true, auto_rollback: false, require_previous: true, require_up_to_date: false, allow_self_approval: false },
     ]);
   });
 
@@ -58,6 +58,8 @@ describe("parseConfig", () => {
           soak: "1h30m",
           checks: ["ci/test", "lint"],
           require_approval: false,
+          approvals: { count: 2, from: ["alice", "@acme/release-managers"] },
+          allow_self_approval: true,
           freeze: [
             { from: "Fri 18:00", to: "mon 08:00", timezone: "Europe/Paris", reason: "weekend" },
             { from: "2026-12-24", to: "2026-12-26 23:59" },
@@ -84,6 +86,8 @@ describe("parseConfig", () => {
             auto_rollback: false,
             require_previous: true,
             require_up_to_date: false,
+            approvals: { count: 2, from: ["alice", "@acme/release-managers"] },
+            allow_self_approval: true,
             freeze: [
               { kind: "weekly", from: { day: 5, minute: 1080 }, to: { day: 1, minute: 480 }, timezone: "Europe/Paris", reason: "weekend" },
               { kind: "dated", from: "2026-12-24T00:00", to: "2026-12-26T23:59", timezone: "UTC" },

@@ -42,7 +42,9 @@ describe("freeze windows, read in their own time zone", () => {
 
   it("rejects in a window with the reason and the end, and lets an admin override", () => {
     const s = stage({ freeze: [{ from: "fri 18:00", to: "mon 08:00", timezone: "Europe/Paris", reason: "weekend" }] });
-    expect(freezeGate(s, at("2026-11-28T12:00:00Z"), false)).toEqual({ gate: "freeze", state: "rejected", message: "production is frozen (weekend) until Mon 08:00 Europe/Paris." });
+    // A held promotion reads again when the freeze ends, or after 6 hours when it ends later.
+    expect(freezeGate(s, at("2026-11-28T12:00:00Z"), false)).toEqual({ gate: "freeze", state: "rejected", message: "production is frozen (weekend) until Mon 08:00 Europe/Paris.", decideAgainAt: "2026-11-28T18:00:00.000Z" });
+    expect(freezeGate(s, at("2026-11-30T05:33:20Z"), false).decideAgainAt).toBe("2026-11-30T07:00:00.000Z");
     expect(freezeGate(s, at("2026-11-28T12:00:00Z"), true).state).toBe("approved");
     expect(freezeGate(s, at("2026-11-25T12:00:00Z"), false).state).toBe("approved");
   });

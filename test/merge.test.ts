@@ -344,6 +344,8 @@ describe("push -> deployment (app/merge.ts)", () => {
       const held = { pullRequest: 17, actor: "alice", title: "Add refunds", trigger: "merge", sha } as const;
       const { heldMergeMarker } = await import("../shared/render/check-runs.js");
       mockInstallationToken(checkRun.installation.id);
+      // The held deploys' look-up: Shipline's own run on the commit still runs, so a merge is held.
+      factsQuery(null, { owner: checkRun.repository.owner.login, repo: checkRun.repository.name }, sha).reply(200, { data: factsData({ commitChecks: [["Shipline", "in_progress", null], ["ci/test", "completed", "success"]] }) });
       github()
         .get(`${repo}/commits/${sha}/check-runs`)
         .query((q) => q.check_name === "Shipline")

@@ -5,6 +5,7 @@ import { deploymentsOf, lastGoodDeployment, currentDeployment, reachedEnvironmen
 import { shortSha } from "../render/markdown.js";
 import type { CheckFact } from "../gates/gates.js";
 import { GATE_REASON, stageGates } from "../gates/preflight.js";
+import { approversOf, approvalsIn, countedApprovals } from "../gates/approvals.js";
 
 /** Stable reason codes: the same words in the PR comment, the check run, outputs and logs. */
 export type ReasonCode =
@@ -36,7 +37,11 @@ export type ReasonCode =
   | "outdated"
   | "naked_command"
   | "pr_base_not_default"
-  | "behind";
+  | "behind"
+  | "waiting_approval"
+  | "approve"
+  | "not_approver"
+  | "self_approval";
 
 export interface Actor {
   login: string;
@@ -53,6 +58,8 @@ export interface Subject {
 export type Decision =
   | { decision: "deploy"; reasonCode: "deploy" | "dry_run"; stage: Stage; stageIndex: number; sha: string; message: string }
   | { decision: "rollback"; reasonCode: "rollback" | "dry_run"; stage: Stage; stageIndex: number; sha: string; replaces: DeploymentFact | null; message: string }
+  | { decision: "hold"; reasonCode: "waiting_approval"; stage: Stage; stageIndex: number; sha: string; message: string }
+  | { decision: "approve"; reasonCode: "approve"; stage: Stage; stageIndex: number; sha: string; message: string; complete: boolean }
   | { decision: "lock"; reasonCode: "lock"; stage: Stage; reason: string; message: string }
   | { decision: "unlock"; reasonCode: "unlock"; stage: Stage; message: string }
   | { decision: "help"; reasonCode: "help"; message: string }
@@ -78,6 +85,8 @@ export interface DecideInput {
   outdated?: { live: string; behind: number } | null;
   /** How many commits of the default branch an open pull request's head lacks (asked only where `require_up_to_date`). */
   behind?: number | null;
+  /** `/approve`: whether the actor is one the stage takes approvals from (a login listed, a team member), read by the caller. */
+  approver?: boolean;
 }
 
 const GATE_MARK = { approved: "✅", rejected: "⛔", pending: "⏳" } as const;
@@ -99,6 +108,11 @@ export function defaultStageIndex(command: Command, config: ShiplineConfig, fact
   const firstNotReached = config.stages.findIndex((s) => !reached.has(s.environment.toLowerCase()));
   const lastReached = config.stages.map((s) => reached.has(s.environment.toLowerCase())).lastIndexOf(true);
   if (command.kind === "rollback" || command.kind === "unlock") return lastReached === -1 ? 0 : lastReached;
+  if (command.kind === "approve") {
+    // The first stage that asks for approvals and has not taken the subject yet.
+    const asking = config.stages.findIndex((s) => s.approvals && !reached.has(s.environment.toLowerCase()));
+    return asking === -1 ? Math.max(config.stages.findIndex((s) => s.approvals), 0) : asking;
+  }
   return firstNotReached === -1 ? config.stages.length - 1 : firstNotReached;
 }
 
@@ -141,6 +155,8 @@ export function decide(input: DecideInput): Decision {
     }
     return { decision: "unlock", reasonCode: "unlock", stage, message: `${actor.login} unlocked ${stage.environment}.` };
   }
+
+  if (command.kind === "approve") return decideApproval(input, stage, stageIndex);
 
   if (!hasPermission(actor.role, stage.permission)) {
     return refuse("permission_denied", `${command.kind === "lock" ? "Locking" : "Deploying to"} ${stage.environment} needs the ${stage.permission} permission; ${actor.login} has ${actor.role}.`, stage, { needed: stage.permission, has: actor.role });
@@ -205,6 +221,10 @@ export function decide(input: DecideInput): Decision {
     const gates = stageGates(config, stageIndex, subject.sha, facts, input.checks ?? [], command.overrideFreeze === true, now);
     const answers = gates.map((g) => `${GATE_MARK[g.state]} ${g.gate}: ${g.message}`).join(" ");
     const closed = gates.find((g) => g.state === "rejected") ?? gates.find((g) => g.state === "pending");
+    if (closed?.gate === "approval" && !command.dryRun) {
+      // Held, not refused: the approval, when it comes, lets this very command go on.
+      return { decision: "hold", reasonCode: "waiting_approval", stage, stageIndex, sha: subject.sha, message: closed.message };
+    }
     if (closed) {
       const code = GATE_REASON[closed.gate];
       // A dry run reports every gate's answer; a real one names the gate that holds.
@@ -224,6 +244,43 @@ export function decide(input: DecideInput): Decision {
   const good = lastGoodDeployment(facts, stage.environment);
   if (!good) return refuse("nothing_to_roll_back", `${stage.environment} has no earlier successful deployment to roll back to.`, stage);
   return { decision: "rollback", reasonCode: "rollback", stage, stageIndex, sha: good.sha, replaces: current, message: `Rolling ${stage.environment} back to ${shortSha(good.sha)} (deployment ${good.id}).` };
+}
+
+/**
+ * `/approve [env]` and the Approve button: one person's yes for the subject's SHA in one
+ * environment. Only those the stage names (or, without names, those who may deploy there), and
+ * never the change's author unless the stage allows it.
+ */
+function decideApproval(input: DecideInput, stage: Stage, stageIndex: number): Decision {
+  const { facts, actor, subject } = input;
+  const pull = subject.pull;
+  const env = stage.environment;
+  if (!stage.approvals) return refuse("bad_command", `${env} asks for no approval: add \`approvals:\` to its stage in .github/shipline.yml to ask for some.`, stage);
+  if (pull?.state === "closed") return refuse("pr_closed", `Pull request #${pull.number} was closed without being merged; nothing to approve.`, stage);
+  if (pull?.state === "open" && input.commandAt && pull.headCommittedAt > input.commandAt) {
+    return refuse("commit_after_command", `A commit (${shortSha(pull.head)}) was pushed after the approval was written; review it and approve again.`, stage, { head: pull.head });
+  }
+  const named = stage.approvals.from !== undefined;
+  if (named ? !input.approver : !hasPermission(actor.role, stage.permission)) {
+    return refuse("not_approver", `Only ${approversOf(stage)} may approve deployments to ${env}; ${actor.login} may not.`, stage, named ? { from: stage.approvals.from } : { needed: stage.permission, has: actor.role });
+  }
+  const author = pull?.author ?? null;
+  if (!stage.allow_self_approval && author && author.toLowerCase() === actor.login.toLowerCase()) {
+    return refuse("self_approval", `${actor.login} wrote this change and may not approve its deployment to ${env}: another approver must (\`allow_self_approval\` is off).`, stage);
+  }
+  const recorded = approvalsIn(pull?.shiplineCommentBody);
+  const already = recorded.some((a) => a.environment.toLowerCase() === env.toLowerCase() && a.sha === subject.sha && a.login.toLowerCase() === actor.login.toLowerCase());
+  const counted = countedApprovals(stage, subject.sha, already ? recorded : [...recorded, { environment: env, sha: subject.sha, login: actor.login, at: "" }], author).length;
+  const of = `${counted} of ${stage.approvals.count}`;
+  return {
+    decision: "approve",
+    reasonCode: "approve",
+    stage,
+    stageIndex,
+    sha: subject.sha,
+    complete: counted >= stage.approvals.count,
+    message: already ? `${actor.login} had already approved ${shortSha(subject.sha)} for ${env} (${of}).` : `${actor.login} approved ${shortSha(subject.sha)} for ${env} (${of}).`,
+  };
 }
 
 export function describeTarget(target: RollbackTarget): string {

@@ -5,6 +5,7 @@
  *   /rollback [env] [to <sha|tag|deployment-id>]
  *   /lock [env] [reason...]
  *   /unlock [env]
+ *   /approve [env]
  *   /help
  *
  * The command must start the first non-blank line; the rest of the comment is ignored.
@@ -18,6 +19,7 @@ export type Command =
   | { kind: "rollback"; environment?: string; target?: RollbackTarget }
   | { kind: "lock"; environment?: string; reason: string }
   | { kind: "unlock"; environment?: string }
+  | { kind: "approve"; environment?: string }
   | { kind: "help" };
 
 export type CommandKind = Command["kind"];
@@ -29,8 +31,8 @@ export interface CommandError {
 
 export type ParsedCommand = { command: Command } | { error: CommandError };
 
-const COMMAND_WORDS = ["deploy", "rollback", "lock", "unlock", "help"] as const;
-const COMMAND_LINE = /^\/(deploy|rollback|lock|unlock|help)(?=\s|$)/i;
+const COMMAND_WORDS = ["deploy", "rollback", "lock", "unlock", "approve", "help"] as const;
+const COMMAND_LINE = /^\/(deploy|rollback|lock|unlock|approve|help)(?=\s|$)/i;
 // Short SHAs need a letter: an all-digit token is a deployment id.
 const SHA = /^(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}$|^[0-9a-f]{40}$/i;
 const DEPLOYMENT_ID = /^[1-9][0-9]{0,18}$/;
@@ -96,12 +98,13 @@ export function parseCommand(text: string, environments: readonly string[]): Par
       return { command: { kind: "deploy", ...(environment ? { environment } : {}), dryRun, ...(overrideFreeze ? { overrideFreeze } : {}) } };
     }
 
-    case "unlock": {
-      if (args.length === 0) return { command: { kind: "unlock" } };
+    case "unlock":
+    case "approve": {
+      if (args.length === 0) return { command: { kind: word } };
       const environment = envOf(args[0]);
-      if (!environment) return expectEnv(args[0]!, "/unlock [environment]");
-      if (args.length > 1) return fail(`Unexpected \`${clip(args[1]!)}\`. Usage: \`/unlock [environment]\`.`);
-      return { command: { kind: "unlock", environment } };
+      if (!environment) return expectEnv(args[0]!, `/${word} [environment]`);
+      if (args.length > 1) return fail(`Unexpected \`${clip(args[1]!)}\`. Usage: \`/${word} [environment]\`.`);
+      return { command: { kind: word, environment } };
     }
 
     case "lock": {

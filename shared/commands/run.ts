@@ -10,12 +10,14 @@ import { deploymentsOf, pullRequestHistory, rolledBackKeys } from "../pipeline/h
 import { configFromFacts, type LoadedConfig } from "../config/load.js";
 import { EMPTY_TREE, lockMessage, lockRef } from "../locks/lock.js";
 import { escapeMarkdown, shortSha } from "../render/markdown.js";
-import { commandCheckRun, commandOutcome, renderHelp, renderPullRequestComment } from "../render/comment.js";
+import { approveButton } from "../render/check-runs.js";
+import { commandCheckRun, commandOutcome, renderHelp, renderPullRequestComment, type CommentInput } from "../render/comment.js";
+import { approvalMarker, approvalsIn, waitingIn, type Approval, type Waiting } from "../github/records.js";
 
 /** Where a command came from: a PR comment (text) or a check run button (already typed). */
 export type CommandSource =
   | { kind: "comment"; text: string; commentId: number; pullNumber: number; createdAt: string }
-  | { kind: "button"; action: "deploy" | "rollback"; stageIndex: number; checkRunId: number; sha: string; pullNumber: number | null };
+  | { kind: "button"; action: "deploy" | "rollback" | "approve"; stageIndex: number; checkRunId: number; sha: string; pullNumber: number | null };
 
 export interface CommandResult {
   decision: Decision | { decision: "refuse"; reasonCode: "bad_command" | "config_invalid"; message: string };
@@ -45,8 +47,8 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
   const loaded = await configFromFacts(facts, loadConfig);
   const subjectSha = source.kind === "button" ? source.sha : facts.pull?.state === "merged" ? (facts.pull.mergeCommit ?? facts.pull.head) : (facts.pull?.head ?? facts.defaultHead);
 
-  const answer = async (decision: CommandResult["decision"], body: string, config: ShiplineConfig | null, created: CreatedDeployment | null) => {
-    await respond(github, source, facts, subjectSha, decision as Decision, body, config, actor, created, now);
+  const answer = async (decision: CommandResult["decision"], body: string, config: ShiplineConfig | null, created: CreatedDeployment | null, records?: CommentInput["records"]) => {
+    await respond(github, source, facts, subjectSha, decision as Decision, body, config, actor, created, now, records);
     return { decision, deploymentId: created?.id ?? null, requests: github.requests };
   };
 
@@ -66,7 +68,7 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
   } else {
     const stage = config.stages[source.stageIndex];
     if (!stage) return answer({ decision: "refuse", reasonCode: "bad_command", message: `This button names stage ${source.stageIndex + 1}, but the pipeline has ${config.stages.length}.` }, "", config, null);
-    command = source.action === "deploy" ? { kind: "deploy", environment: stage.environment, dryRun: false } : { kind: "rollback", environment: stage.environment };
+    command = source.action === "deploy" ? { kind: "deploy", environment: stage.environment, dryRun: false } : source.action === "approve" ? { kind: "approve", environment: stage.environment } : { kind: "rollback", environment: stage.environment };
   }
   if (command.kind === "help") return answer({ decision: "help", reasonCode: "help", message: "Shipline's commands." }, renderHelp(config), config, null);
 
@@ -80,8 +82,11 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
   const own = facts.deployments.find((d) => d.shipline?.source === marker);
   // Likewise a lock this very command took before a crash: it is this command's, not someone's.
   const ownLocks = new Map([...facts.locks].filter(([, l]) => !(l.kind === "held" && l.lock.source === marker)));
-  const subject = { sha: subjectSha, pull: source.kind === "comment" ? facts.pull : null };
+  // An approval is recorded on the pull request the commit came from, a button's included.
+  const pullOfSubject = facts.pull && (subjectSha === facts.pull.head || subjectSha === facts.pull.mergeCommit) ? facts.pull : null;
+  const subject = { sha: subjectSha, pull: source.kind === "comment" || command.kind === "approve" ? pullOfSubject ?? (source.kind === "comment" ? facts.pull : null) : null };
   const gateFacts = command.kind === "deploy" ? await deployFacts(github, command, config, facts, subject) : {};
+  const approver = command.kind === "approve" ? await isApprover(github, config, facts, command, subject, actor) : undefined;
   const decision = decide({
     ...gateFacts,
     command,
@@ -92,11 +97,85 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
     commandAt: source.kind === "comment" ? source.createdAt : null,
     now,
     ...(resolvedTarget !== undefined ? { resolvedTarget } : {}),
+    ...(approver !== undefined ? { approver } : {}),
   });
 
   const overrideFreeze = command.kind === "deploy" && command.overrideFreeze === true;
   const outcome = await act(github, decision, { actor, facts, source, pullNumber: source.pullNumber, now, overrideFreeze });
-  return answer(outcome.decision, "", config, outcome.created);
+  const records = { approvals: approvalsIn(facts.pull?.shiplineCommentBody), waiting: waitingIn(facts.pull?.shiplineCommentBody) };
+  if (decision.decision === "hold") {
+    // Held, not refused: the command waits in the comment for its approvals.
+    records.waiting = [...records.waiting.filter((w) => w.source !== marker), { environment: decision.stage.environment, sha: decision.sha, actor, source: marker }];
+  }
+  if (decision.decision === "approve") {
+    const mine = (a: Approval) => a.environment.toLowerCase() === decision.stage.environment.toLowerCase() && a.sha === decision.sha && a.login.toLowerCase() === actor.toLowerCase();
+    if (!records.approvals.some(mine)) records.approvals.push({ environment: decision.stage.environment, sha: decision.sha, login: actor, at: now.toISOString().replace(/\.\d{3}Z$/, "Z") });
+    if (decision.complete) {
+      const resumed = await resumeWaiting(github, { ...facts, pull: facts.pull ? { ...facts.pull, shiplineCommentBody: `${facts.pull.shiplineCommentBody ?? ""}\n${records.approvals.map(approvalMarker).join("\n")}` } : null }, config, decision, source.pullNumber, records.waiting, now);
+      records.waiting = records.waiting.filter((w) => !resumed.done.includes(w));
+      const after = resumed.outcomes.length ? ` ${resumed.outcomes.join(" ")}` : "";
+      return answer({ ...decision, message: `${decision.message}${after}` }, "", config, resumed.created, records);
+    }
+  }
+  return answer(outcome.decision, "", config, outcome.created, records);
+}
+
+/**
+ * Whether the actor is one the stage takes approvals from: a login listed, or an active member
+ * of a team listed (`@org/slug`, read through the API with the app's `members: read`). Teams
+ * are asked only when the login is not listed. Undefined when the stage names nobody.
+ */
+async function isApprover(github: GitHubGateway, config: ShiplineConfig, facts: RepoFacts, command: Command & { kind: "approve" }, subject: { sha: string; pull: RepoFacts["pull"] }, actor: string): Promise<boolean | undefined> {
+  const index = command.environment ? config.stages.findIndex((s) => s.environment === command.environment) : defaultStageIndex(command, config, facts, subject);
+  const from = config.stages[index]?.approvals?.from;
+  if (!from) return undefined;
+  if (from.some((f) => !f.startsWith("@") && f.toLowerCase() === actor.toLowerCase())) return true;
+  for (const team of from.filter((f) => f.startsWith("@") && f.includes("/"))) {
+    const [org, slug] = team.slice(1).split("/") as [string, string];
+    if (await github.isTeamMember(org, slug, actor)) return true;
+  }
+  return false;
+}
+
+/**
+ * The approvals are complete: each `/deploy` (or button) that waited for them goes on, decided
+ * again as the one who asked (their permission read again, every gate asked again), under the
+ * marker of the command that asked: a re-run creates nothing twice.
+ */
+async function resumeWaiting(
+  github: GitHubGateway,
+  facts: RepoFacts,
+  config: ShiplineConfig,
+  approval: Extract<Decision, { decision: "approve" }>,
+  pullNumber: number | null,
+  waiting: Waiting[],
+  now: Date,
+): Promise<{ done: Waiting[]; outcomes: string[]; created: CreatedDeployment | null }> {
+  const result: { done: Waiting[]; outcomes: string[]; created: CreatedDeployment | null } = { done: [], outcomes: [], created: null };
+  for (const w of waiting.filter((x) => x.environment.toLowerCase() === approval.stage.environment.toLowerCase() && x.sha === approval.sha)) {
+    const source = sourceOf(w.source, pullNumber, w.sha);
+    if (!source) continue;
+    const role = await github.collaboratorRole(w.actor);
+    const who: Actor = { login: w.actor, role: (PERMISSIONS as readonly string[]).includes(role) ? (role as Permission) : "none" };
+    const command = { kind: "deploy" as const, environment: approval.stage.environment, dryRun: false };
+    const subject = { sha: w.sha, pull: source.kind === "comment" ? facts.pull : null };
+    const gateFacts = await deployFacts(github, command, config, facts, subject);
+    const decision = decide({ ...gateFacts, command, config, facts, actor: who, subject, commandAt: null, now });
+    const outcome = await act(github, decision, { actor: w.actor, facts, source, pullNumber, now, overrideFreeze: false });
+    result.done.push(w);
+    result.created ??= outcome.created;
+    result.outcomes.push(outcome.created ? `Deployment ${outcome.created.id} of \`${shortSha(w.sha)}\` to ${escapeMarkdown(w.environment)} was created for ${escapeMarkdown(w.actor)}, who asked.` : `${escapeMarkdown(w.actor)}'s deploy to ${escapeMarkdown(w.environment)} did not go on (\`${outcome.decision.reasonCode}\`): ${escapeMarkdown(outcome.decision.message, 300)}`);
+  }
+  return result;
+}
+
+/** The command a waiting marker names, as `act` takes it. */
+function sourceOf(marker: string, pullNumber: number | null, sha: string): CommandSource | null {
+  const comment = /^comment:(\d+)$/.exec(marker);
+  if (comment && pullNumber !== null) return { kind: "comment", text: "", commentId: Number(comment[1]), pullNumber, createdAt: "" };
+  const button = /^check_run:(\d+):deploy:(\d+)$/.exec(marker);
+  if (button) return { kind: "button", action: "deploy", stageIndex: Number(button[2]), checkRunId: Number(button[1]), sha, pullNumber };
+  return null;
 }
 
 /**
@@ -245,6 +324,7 @@ async function respond(
   actor: string,
   created: CreatedDeployment | null,
   now: Date,
+  records?: CommentInput["records"],
 ): Promise<void> {
   const pullNumber = source.pullNumber;
   if (pullNumber !== null) {
@@ -258,13 +338,16 @@ async function respond(
           config,
           now: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
           source: sourceMarker(source),
+          ...(records ? { records } : {}),
         })}${extra ? `\n\n${extra}` : ""}`
       : `<!-- shipline:pull-request -->\n### Shipline\n\n⛔ **Refused** (\`config_invalid\`) for ${escapeMarkdown(actor)}: ${escapeMarkdown(decision.message)}\n\n${extra}`;
     const existing = facts.pull?.shiplineCommentId ?? null;
     if (existing) await github.updateComment(existing, body);
     else await github.createComment(pullNumber, body);
   }
-  const run = commandCheckRun(sha, decision, created, sourceMarker(source));
+  const made = commandCheckRun(sha, decision, created, sourceMarker(source));
+  // A deploy waiting for approvals offers the Approve button where the commit shows.
+  const run = decision.decision === "hold" ? { ...made, actions: [approveButton(decision.stage, decision.stageIndex, sha, pullNumber)] } : made;
   if (source.kind === "button") await github.updateCheckRun(source.checkRunId, { output: run.output, ...(run.external_id ? { external_id: run.external_id } : {}) });
   else if (decision.decision !== "help") {
     // A re-run (the comment already answers this command) completes the check run it made, if it made one.

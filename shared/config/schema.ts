@@ -136,12 +136,28 @@ const stage = z
     auto_rollback: z.boolean().default(false).describe("When a deployment here fails, redeploy the last good version automatically (once)."),
     require_previous: z.boolean().default(true).describe("Take only a commit that succeeded in the stage before this one (ignored for the first stage)."),
     require_up_to_date: z.boolean().default(false).describe("`/deploy` of an open pull request here needs its head to contain the default branch's tip."),
+    approvals: z
+      .union([
+        z.number({ error: "a number of approvals such as `1`, or `{ count: 1, from: [alice, \"@acme/release-managers\"] }`" }).int().min(1).max(10),
+        z.strictObject({
+          count: z.number().int().min(1).max(10).default(1).describe("How many people must approve."),
+          from: z
+            .array(z.string().regex(/^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?$/, { error: "a login such as `alice` or a team such as `@acme/release-managers`" }))
+            .min(1)
+            .optional()
+            .describe("Who may approve: logins, and teams written `@org/team-slug`. Without it, anyone who may deploy here."),
+        }),
+      ])
+      .optional()
+      .describe("Shipline's own approvals (every plan): a deploy here waits for this many approvals of its SHA, given with `/approve` or the Approve button."),
+    allow_self_approval: z.boolean().default(false).describe("Whether the author of the change may approve its deployment here."),
   })
   .transform((s) => ({
     ...s,
     permission: s.permission ?? (s.production ? "maintain" : "write"),
     require_approval: s.require_approval ?? s.production,
     require_checks: s.require_checks ?? s.production,
+    approvals: s.approvals === undefined ? undefined : typeof s.approvals === "number" ? { count: s.approvals, from: undefined } : { count: s.approvals.count, from: s.approvals.from },
   }));
 
 const noteCategory = z.strictObject({

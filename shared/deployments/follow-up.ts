@@ -1,7 +1,9 @@
 import { stageIndexOf, type ShiplineConfig } from "../config/schema.js";
 import type { RepoFacts } from "../github/facts.js";
 import type { GitHubGateway } from "../github/gateway.js";
-import { pullRequestHistory, rolledBackKeys } from "../pipeline/history.js";
+import { currentDeployment, deploymentsOf, pullRequestHistory, rolledBackKeys } from "../pipeline/history.js";
+import type { GateResult, HeldPromotion } from "../gates/gates.js";
+import { stageGates } from "../gates/preflight.js";
 import { afterStatus, type AfterStatus } from "../pipeline/lifecycle.js";
 import { escapeMarkdown, shortSha } from "../render/markdown.js";
 import { fitReleaseBody } from "../release-notes/notes.js";
@@ -17,10 +19,12 @@ export interface FollowInput {
   facts: RepoFacts;
   /** The repository's web address (`https://github.com/acme/shop`): the notes link their range. */
   repositoryUrl: string;
+  /** The gates' clock. */
+  now?: Date;
 }
 
 export interface FollowResult {
-  next: AfterStatus;
+  next: AfterStatus | HeldPromotion;
   followUp: { id: number } | null;
   notes: WrittenNotes | { error: string } | null;
 }
@@ -29,9 +33,10 @@ export interface FollowResult {
  * After a final status of one of Shipline's deployments: promote or roll back (once, see
  * `afterStatus`), then say what happened on the commit's check run and the PR's comment.
  */
-export async function followDeployment({ github, status, config, facts, repositoryUrl }: FollowInput): Promise<FollowResult> {
-  const next = afterStatus(status, config, facts);
-  const followUp = next.kind === "none" ? null : await createFollowUp(github, status, next);
+export async function followDeployment({ github, status, config, facts, repositoryUrl, now }: FollowInput): Promise<FollowResult> {
+  const decided = afterStatus(status, config, facts);
+  const next = decided.kind === "promote" ? await gatePromotion(github, status, config, facts, decided, now ?? new Date()) : decided;
+  const followUp = next.kind === "none" || next.kind === "hold" ? null : await createFollowUp(github, status, next);
   const report = { status, config, facts, next, followUp };
   const notes = await notesFor(github, status, config, repositoryUrl);
 
@@ -59,6 +64,28 @@ export async function followDeployment({ github, status, config, facts, reposito
     else await github.createComment(pr, body);
   }
   return { next, followUp, notes };
+}
+
+/**
+ * An automatic promotion passes the next stage's gates, on every plan: checks on the SHA (the
+ * facts' commit rollup), freeze, soak, approvals, and never older than what the stage runs.
+ * The age is read through the API only when it can be so: the stage runs a commit that came to
+ * this stage after this one, or never came through it.
+ */
+export async function gatePromotion(github: GitHubGateway, status: FinalStatus, config: ShiplineConfig, facts: RepoFacts, promote: Extract<AfterStatus, { kind: "promote" }>, now: Date): Promise<AfterStatus | HeldPromotion> {
+  const { deployment } = status;
+  const live = currentDeployment(facts, promote.stage.environment);
+  const cameBefore = live && deploymentsOf(facts, deployment.environment).some((d) => d.sha === live.sha && d.task === "deploy" && d.id < deployment.id);
+  const behind = live && live.sha !== deployment.sha && !cameBefore ? await github.commitsTakenAway(deployment.sha, live.sha) : 0;
+  const gates: GateResult[] = [
+    ...stageGates(config, promote.stageIndex, deployment.sha, facts, facts.commitChecks ?? [], false, now),
+    behind > 0
+      ? { gate: "outdated", state: "rejected", message: `${shortSha(deployment.sha)} is older than what ${promote.stage.environment} runs (${shortSha(live!.sha)}): promoting it would take away ${behind} commit${behind === 1 ? "" : "s"}.` }
+      : { gate: "outdated", state: "approved", message: `Not older than what ${promote.stage.environment} runs.` },
+  ];
+  const closed = gates.find((g) => g.state === "rejected" && g.gate === "outdated") ?? gates.find((g) => g.state !== "approved");
+  if (!closed) return promote;
+  return { kind: "hold", stage: promote.stage, stageIndex: promote.stageIndex, sha: promote.sha, marker: promote.marker, gate: closed, gates };
 }
 
 /** Release notes when a production stage succeeds and the config asks for them; a failure to write them is said, not thrown. */

@@ -9,7 +9,7 @@ import type { CheckFact } from "../github/facts.js";
  * still running, soak not over), which is never a rejection.
  */
 export type GateState = "approved" | "rejected" | "pending";
-export type GateName = "checks" | "freeze" | "soak" | "lock" | "order";
+export type GateName = "checks" | "freeze" | "soak" | "lock" | "order" | "approval" | "outdated";
 
 export interface GateResult {
   gate: GateName;
@@ -59,7 +59,24 @@ export function freezeGate(stage: Stage, at: Date, override: boolean): GateResul
   if (!window) return { gate: "freeze", state: "approved", message: `${stage.environment} is not in a freeze window.` };
   const why = window.reason ? ` (${window.reason})` : "";
   if (override) return { gate: "freeze", state: "approved", message: `${stage.environment} is frozen${why}, overridden by an admin.` };
-  return { gate: "freeze", state: "rejected", message: `${stage.environment} is frozen${why} until ${describePoint(window.to)} ${window.timezone}.` };
+  // A command is refused; a held promotion reads again when the freeze ends.
+  return { gate: "freeze", state: "rejected", message: `${stage.environment} is frozen${why} until ${describePoint(window.to)} ${window.timezone}.`, decideAgainAt: freezeEndsAt(stage.freeze, at).toISOString() };
+}
+
+/**
+ * The first minute, after `at`, that no freeze window covers: the windows are wall-clock times
+ * in their zones, so it is found by reading the clock forward (5-minute steps, then minutes),
+ * at most `horizonMs` ahead; past that, the horizon itself (a later reading finds the rest).
+ */
+export function freezeEndsAt(windows: readonly FreezeWindow[], at: Date, horizonMs = 6 * 3600_000): Date {
+  const frozen = (t: number) => windows.some((w) => inFreezeWindow(w, new Date(t)));
+  const start = Math.floor(at.getTime() / 60_000) * 60_000;
+  for (let t = start + 5 * 60_000; t <= start + horizonMs; t += 5 * 60_000) {
+    if (frozen(t)) continue;
+    for (let m = t - 4 * 60_000; m < t; m += 60_000) if (!frozen(m)) return new Date(m);
+    return new Date(t);
+  }
+  return new Date(start + horizonMs);
 }
 
 function describePoint(point: FreezeWindow["to"]): string {
@@ -130,4 +147,25 @@ export function combineGates(results: readonly GateResult[]): { state: GateState
   const pending = results.find((r) => r.state === "pending");
   if (pending) return { state: "pending", decidedBy: pending };
   return { state: "approved", decidedBy: null };
+}
+
+/**
+ * A promotion a gate holds: nothing is created; it is decided again when the awaited thing
+ * changes (a check completes, an approval arrives, the soak or the freeze ends).
+ */
+export interface HeldPromotion {
+  kind: "hold";
+  stage: Stage;
+  stageIndex: number;
+  sha: string;
+  marker: string;
+  /** The gate that holds it, named to people. */
+  gate: GateResult;
+  gates: GateResult[];
+}
+
+/** When a held promotion should be read again by itself (a soak or a freeze ending); null when an event will bring it. */
+export function decideAgainAtOf(hold: HeldPromotion): string | null {
+  const closed = hold.gates.filter((g) => g.state !== "approved");
+  return closed.length > 0 && closed.every((g) => g.decideAgainAt) ? closed.map((g) => g.decideAgainAt!).sort().at(-1)! : null;
 }

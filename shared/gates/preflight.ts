@@ -4,12 +4,13 @@ import type { GitHubGateway } from "../github/gateway.js";
 import { shiplineOf } from "../github/payload.js";
 import { checksToWaitFor } from "./protection.js";
 import { deploymentsOf } from "../pipeline/history.js";
-import { CHECK_RUN_NAME } from "../render/check-runs.js";
+import { CHECK_RUN_NAME } from "../github/records.js";
 import { checksGate, freezeGate, lockGate, soakGate, type GateResult } from "./gates.js";
+import { approvalGate, approvalsIn } from "./approvals.js";
 import { parse as parseYaml } from "yaml";
 
 /** The gates' reason codes, as `/deploy` refuses with them. */
-export const GATE_REASON = { checks: "gate_checks", freeze: "gate_freeze", soak: "gate_soak", lock: "locked", order: "order" } as const;
+export const GATE_REASON = { checks: "gate_checks", freeze: "gate_freeze", soak: "gate_soak", lock: "locked", order: "order", approval: "waiting_approval", outdated: "outdated" } as const;
 
 /**
  * The stage's gates for one SHA: required checks green (Shipline's own run aside), no freeze
@@ -20,7 +21,14 @@ export function stageGates(config: ShiplineConfig, stageIndex: number, sha: stri
   const stage = config.stages[stageIndex]!;
   const previous = config.stages[stageIndex - 1];
   const successAt = previous ? (deploymentsOf(facts, previous.environment).filter((d) => d.sha === sha && d.successAt).map((d) => d.successAt!).sort()[0] ?? null) : null;
-  return [checksGate(stage, checks.filter((c) => c.name !== CHECK_RUN_NAME)), freezeGate(stage, now, overrideFreeze), soakGate(previous, successAt, now)];
+  const pull = facts.pull;
+  return [
+    checksGate(stage, checks.filter((c) => c.name !== CHECK_RUN_NAME)),
+    freezeGate(stage, now, overrideFreeze),
+    soakGate(previous, successAt, now),
+    // Approvals are recorded in Shipline's comment on the change's pull request: without one, none.
+    approvalGate(stage, sha, approvalsIn(pull?.shiplineCommentBody), pull?.author ?? null),
+  ];
 }
 
 export interface PreflightInput {

@@ -2,7 +2,7 @@ import { stageIndexOf, type ShiplineConfig } from "../config/schema.js";
 import type { RepoFacts } from "../github/facts.js";
 import { deploymentsOf } from "../pipeline/history.js";
 import { checksGate, combineGates, freezeGate, lockGate, soakGate, type CheckFact, type GateResult, type GateState } from "./gates.js";
-import { CHECK_RUN_NAME } from "../render/check-runs.js";
+import { CHECK_RUN_NAME } from "../github/records.js";
 
 export interface ProtectionRequest {
   environment: string;

@@ -178,6 +178,22 @@ export class GitHubGateway {
     return data.role_name ?? data.permission;
   }
 
+  /**
+   * Whether a user is an active member of an organisation's team (a pending invitation is not
+   * membership). Needs the app's `members: read` organisation permission; 404 means no.
+   */
+  async isTeamMember(org: string, teamSlug: string, username: string): Promise<boolean> {
+    try {
+      // Not `call`: the repository's owner and name would become query parameters of an /orgs route.
+      this.requests++;
+      const { data } = await this.octokit.request("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", { org, team_slug: teamSlug, username });
+      return (data as { state?: string }).state === "active";
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return false;
+      throw error;
+    }
+  }
+
   async pullHead(pullNumber: number): Promise<string> {
     const data = await this.call<{ head: { sha: string } }>("GET /repos/{owner}/{repo}/pulls/{pull_number}", { pull_number: pullNumber });
     return data.head.sha;

@@ -7,7 +7,8 @@ import { formatDuration } from "../config/duration.js";
 import type { LockState } from "../locks/lock.js";
 
 /** The name of Shipline's check run on every commit it handles. */
-export const CHECK_RUN_NAME = "Shipline";
+export { CHECK_RUN_NAME } from "../github/records.js";
+import { CHECK_RUN_NAME } from "../github/records.js";
 
 /**
  * Button identifiers are final: `deploy:<n>` and `rollback:<n>` name the stage by its
@@ -38,6 +39,19 @@ export function rollbackButton(stage: Stage, index: number): CheckRunAction {
     label: fit(`Roll back ${stage.environment}`, 20),
     description: fit(`Redeploy the last good ${stage.environment}`, 40),
     identifier: rollbackActionId(index),
+  };
+}
+
+/**
+ * Approve a held deploy of this commit to a stage: `approve:<n>` and, when the commit belongs to
+ * a pull request, `:<pr>`, where the approval is recorded (a merge commit's check run lists no
+ * pull request). 20 characters at most: a PR number of up to 9 digits fits.
+ */
+export function approveButton(stage: Stage, index: number, sha: string, pr: number | null): CheckRunAction {
+  return {
+    label: fit(`Approve ${stage.environment}`, 20),
+    description: fit(`Approve ${shortSha(sha)} for ${stage.environment}`, 40),
+    identifier: pr !== null && pr < 1e9 ? `approve:${index}:${pr}` : `approve:${index}`,
   };
 }
 

@@ -4,6 +4,7 @@ import type { NewCheckRun } from "../github/gateway.js";
 import { escapeMarkdown, shortSha } from "./markdown.js";
 import { CHECK_RUN_NAME } from "./check-runs.js";
 import type { Outcome } from "./outcome.js";
+import { approvalMarker, approvalsIn, waitingIn, waitingMarker, type Approval, type Waiting } from "../github/records.js";
 
 const ICON: Record<string, string> = {
   success: "✅",
@@ -35,6 +36,25 @@ export interface CommentInput {
    * writes the same source: its outcome replaces itself instead of being listed twice.
    */
   source?: string;
+  /**
+   * Approvals and deploys waiting for them, as hidden markers (see gates/approvals.ts). When
+   * absent, those of `previous` are carried: every writer of the comment keeps them.
+   */
+  records?: { approvals: Approval[]; waiting: Waiting[] };
+}
+
+/** How many approvals the comment keeps (the newest): older SHAs' approvals no longer matter. */
+export const APPROVALS_KEPT = 50;
+
+function records(input: CommentInput): string[] {
+  const { approvals, waiting } = input.records ?? { approvals: approvalsIn(input.previous), waiting: waitingIn(input.previous) };
+  const kept = approvals.slice(-APPROVALS_KEPT);
+  if (kept.length === 0 && waiting.length === 0) return [];
+  const visible = kept.length
+    ? [`**Approvals**: ${kept.map((a) => `${escapeMarkdown(a.environment)} \`${shortSha(a.sha)}\` by ${escapeMarkdown(a.login)}`).join(" · ")}`, ""]
+    : [];
+  const held = waiting.map((w) => `⏳ Waiting for approval: \`${shortSha(w.sha)}\` to ${escapeMarkdown(w.environment)}, asked by ${escapeMarkdown(w.actor)}.`);
+  return [...visible, ...(held.length ? [...held, ""] : []), ...kept.map(approvalMarker), ...waiting.map(waitingMarker), ""];
 }
 
 /** A link only when it is a plain http(s) URL: log URLs come from workflows, not from Shipline. */
@@ -48,6 +68,8 @@ export function commandOutcome(decision: Outcome, actor: string, created: { id: 
   if (decision.decision === "refuse") {
     return `⛔ **Refused** (\`${decision.reasonCode}\`) for ${who}: ${escapeMarkdown(decision.message, 500)}${safeLink("log", decision.details?.logUrl)}`;
   }
+  if (decision.reasonCode === "waiting_approval") return `⏳ **Waiting** (\`waiting_approval\`) for ${who}: ${escapeMarkdown(decision.message, 500)} It goes on once approved.`;
+  if (decision.reasonCode === "approve") return `👍 (\`approve\`) ${escapeMarkdown(decision.message, 500)}`;
   if (decision.reasonCode === "dry_run") return `🧪 **Dry run** (\`dry_run\`) for ${who}: ${escapeMarkdown(decision.message)} Every check passed; nothing was created.`;
   const made = created ? ` Deployment ${created.id} was created.` : "";
   return `🚀 (\`${decision.reasonCode}\`) ${who}: ${escapeMarkdown(decision.message, 500)}${made}`;
@@ -115,6 +137,7 @@ export function renderPullRequestComment(input: CommentInput): string {
     ...table,
     "",
     ...(input.sections ?? []).flatMap((section) => [section, ""]),
+    ...records(input),
     ...earlier(earlierOutcomes(input.previous, input.source)),
     `<sub>Environments: ${input.config.stages.map((s) => `\`${s.environment}\``).join(" → ")}. Comment \`/help\` for the commands.</sub>`,
   ].join("\n");
@@ -138,6 +161,7 @@ export function renderHelp(config: ShiplineConfig): string {
     "| `/rollback [env] [to <sha\\|tag\\|deployment-id>]` | Redeploy the last good version of `env`, or the one named. |",
     "| `/lock [env] [reason]` | Hold `env`: nobody else deploys there, merges included, until it is unlocked. |",
     "| `/unlock [env]` | Release the lock (its holder, or an admin). |",
+    "| `/approve [env]` | Approve the deployment of this pull request's commit to `env`, where its stage asks for approvals. |",
     "| `/help` | This list. |",
     "",
     "| Environment | Who may deploy | How it is reached | From an unmerged pull request |",

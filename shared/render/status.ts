@@ -4,8 +4,9 @@ import type { DeploymentFact, RepoFacts } from "../github/facts.js";
 import type { CheckRunAction, NewCheckRun } from "../github/gateway.js";
 import { deploymentsOf } from "../pipeline/history.js";
 import type { AfterStatus, StatusEvent } from "../pipeline/lifecycle.js";
+import type { HeldPromotion } from "../gates/gates.js";
 import { escapeMarkdown, shortSha } from "./markdown.js";
-import { CHECK_RUN_NAME, deployButton, rollbackButton } from "./check-runs.js";
+import { CHECK_RUN_NAME, approveButton, deployButton, rollbackButton } from "./check-runs.js";
 import { safeLink } from "./comment.js";
 
 /** A final deployment status as the webhook carries it, with what the report needs. */
@@ -23,7 +24,7 @@ export interface StatusReport {
   config: ShiplineConfig;
   facts: RepoFacts;
   /** What the lifecycle decided, and the deployment it created for that, if any. */
-  next: AfterStatus;
+  next: AfterStatus | HeldPromotion;
   followUp: { id: number } | null;
 }
 
@@ -36,6 +37,9 @@ function links(d: { logUrl: string | null; environmentUrl: string | null }): str
   return `${safeLink("log", d.logUrl)}${safeLink("open", d.environmentUrl)}`;
 }
 
+/** The reason code a held promotion names: the same words as a refused `/deploy`. */
+const HOLD_REASON = { checks: "gate_checks", freeze: "gate_freeze", soak: "gate_soak", lock: "locked", order: "order", approval: "waiting_approval", outdated: "outdated" } as const;
+
 /** What comes next, said in words: the promotion or rollback made, or how to take the next step. */
 function nextStep({ status, config, next, followUp }: StatusReport): string {
   const env = status.deployment.environment;
@@ -46,6 +50,10 @@ function nextStep({ status, config, next, followUp }: StatusReport): string {
     return `Promoted automatically: deployment ${followUp?.id ?? "?"} takes it to ${next.stage.environment}${soak}; Shipline's gates decide when it runs.`;
   }
   if (next.kind === "rollback") return `Rolling back automatically to \`${shortSha(next.to.sha)}\` (deployment ${followUp?.id ?? "?"}).`;
+  if (next.kind === "hold") {
+    const until = next.gate.decideAgainAt ? ` Shipline reads it again at ${next.gate.decideAgainAt.replace(/\.\d{3}Z$/, "Z")}.` : "";
+    return `Promotion to ${next.stage.environment} is held by the ${next.gate.gate} gate (\`${HOLD_REASON[next.gate.gate]}\`): ${escapeMarkdown(next.gate.message, 400)}${until}`;
+  }
   switch (next.reason) {
     case "manual_next_stage":
       return `Next: comment \`/deploy ${following!.environment}\` on the pull request, or use **Deploy ${following!.environment}** on the Shipline check run.`;
@@ -121,7 +129,9 @@ export function statusCheckRun(report: StatusReport): NewCheckRun {
   const rows = stageDeployments(report).map((d, i) => `| ${i + 1} | ${escapeMarkdown(config.stages[i]!.environment)} | ${stageState(d)} |`);
   const actions: CheckRunAction[] = [];
   const following = config.stages[index + 1];
-  if (ok && following && report.next.kind !== "promote") {
+  if (report.next.kind === "hold" && report.next.gate.gate === "approval") {
+    actions.push(approveButton(report.next.stage, report.next.stageIndex, deployment.sha, typeof deployment.shipline?.pr === "number" ? deployment.shipline.pr : null));
+  } else if (ok && following && report.next.kind !== "promote") {
     actions.push(deployButton(following, index + 1, deployment.sha));
   }
   if (stage && !rollback && report.next.kind !== "rollback") {

@@ -26,6 +26,14 @@ export function actionsHandlers(ctx: EmulatorContext, deliverer: WebhookDelivere
       res.status(200).json({ total_count: runs.length, workflow_runs: runs.map((r) => runShape(r, shapes.repository(repo).url)) });
     },
 
+    // Team membership (Members: read, an organisation permission): 404 for anyone not invited.
+    "teams/get-membership-for-user-in-org": (c, _req, res) => {
+      const { org, team_slug: slug, username } = c.request.params as Record<string, string>;
+      const membership = state.teams.get(`${org}/${slug}`.toLowerCase())?.get(username ?? "");
+      if (!membership) return notFound(res);
+      res.status(200).json({ url: `https://api.github.com/organizations/1/team/1/memberships/${username}`, role: "member", state: membership });
+    },
+
     "actions/get-pending-deployments-for-run": (c, _req, res) => {
       const repo = repoOf(ctx, c, res);
       const run = repo?.workflowRuns.get(Number(c.request.params.run_id));

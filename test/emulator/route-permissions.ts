@@ -52,6 +52,9 @@ export const ROUTE_PERMISSIONS: Record<string, Requirement> = {
   "GET /repos/{owner}/{repo}/commits/{ref}/status": read("statuses"),
   "POST /repos/{owner}/{repo}/statuses/{sha}": write("statuses"),
 
+  // An organisation permission: "Members" (Permissions required for GitHub Apps → Organization permissions for "Members").
+  "GET /orgs/{org}/teams/{team_slug}/memberships/{username}": read("members"),
+
   "GET /repos/{owner}/{repo}/pulls/{pull_number}": read("pull_requests"),
   "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits": read("pull_requests"),
   "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls": read("pull_requests"),

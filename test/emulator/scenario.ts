@@ -39,6 +39,15 @@ export class Scenario {
     return repo;
   }
 
+  /** A member of an organisation's team (`pending`: invited, not yet a member). */
+  addTeamMember(org: string, teamSlug: string, login: string, membership: "active" | "pending" = "active"): void {
+    this.state.account(login);
+    const key = `${org}/${teamSlug}`.toLowerCase();
+    const team = this.state.teams.get(key) ?? new Map<string, "active" | "pending">();
+    team.set(login, membership);
+    this.state.teams.set(key, team);
+  }
+
   /** The role a user has on the repository (what the collaborator permission API answers). */
   setRole(fullName: string, login: string, role: Role): void {
     this.state.account(login);

@@ -159,6 +159,8 @@ export interface WorkflowRun {
 export class GitHubState {
   readonly repos = new Map<string, Repository>();
   readonly accounts = new Map<string, Account>();
+  /** Organisations' teams, `org/slug` in lower case -> member login -> membership state. */
+  readonly teams = new Map<string, Map<string, "active" | "pending">>();
   private nextId = 1000;
   /**
    * GitHub's clock: real time (the app compares it with its own, for soak times), to the
