@@ -186,8 +186,11 @@ async function main(): Promise<void> {
     };
     emulator.onWorkflowEvent("deployment", deployWorkflow(emulator, shop.url, databases));
     const { scenario } = emulator;
-    // Private on Enterprise: the plan that offers custom deployment protection rules on private repositories.
-    scenario.createRepo(REPO, { files: { "index.js": "console.log('shop')\n", "migrations/V1__create_orders.sql": "CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric NOT NULL);\n" }, plan: "enterprise" });
+    // Private on GitHub Free, where most teams are: no custom protection rule, no required
+    // reviewers. Every gate and approval below is Shipline's own.
+    scenario.createRepo(REPO, { files: { "index.js": "console.log('shop')\n", "migrations/V1__create_orders.sql": "CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric NOT NULL);\n" } });
+    scenario.addTeamMember("acme", "release-managers", "carol");
+    scenario.addTeamMember("acme", "release-managers", "alice");
     scenario.setRole(REPO, "alice", "write");
     scenario.setRole(REPO, "bob", "maintain");
     scenario.setRole(REPO, "carol", "admin");
@@ -227,7 +230,7 @@ async function main(): Promise<void> {
     const comment = (user: string, number: number, body: string) => () => void scenario.comment(REPO, number, { user, body });
     const outcome = (number: number) => {
       const body = [...scenario.repo(REPO).comments.values()].find((c) => c.issue_number === number && c.user.login === "shipline[bot]")?.body ?? "";
-      say(`Shipline's comment on #${number}: ${body.split("\n").find((l) => /^(⛔|🚀|🧪|✅|❌|↩️)/u.test(l)) ?? "(none)"}`);
+      say(`Shipline's comment on #${number}: ${body.split("\n").find((l) => /^(⛔|🚀|🧪|✅|❌|↩️|⏳|👍)/u.test(l)) ?? "(none)"}`);
     };
 
     await step(emulator, `bob comments "/deploy production" on #${prNumber} (merged): its merge commit goes to production`, comment("bob", prNumber, "/deploy production"), () => deploymentsTo("production").some((d) => d.sha === mergeSha));
@@ -273,8 +276,8 @@ async function main(): Promise<void> {
     showDeployments(emulator, brokenSha);
     showCheckRun(emulator, brokenSha);
 
-    // The delivery loop of issue 5: production behind Shipline's protection rule, promoted
-    // automatically, and rolled back automatically when a release fails there.
+    // The delivery loop: production promoted automatically behind Shipline's own gates and
+    // approvals (no protection rule on this plan), rolled back automatically when a release fails.
     const pipeline = [
       "stages:",
       "  - environment: staging",
@@ -285,6 +288,7 @@ async function main(): Promise<void> {
       "    production: true",
       "    url: https://shop.example",
       "    checks: [ci/test]       # Shipline's gate: CI green on that exact SHA",
+      '    approvals: { count: 1, from: ["@acme/release-managers"] }',
       "    auto_rollback: true",
       "release_notes:",
       "  enabled: true            # written when production succeeds",
@@ -292,26 +296,34 @@ async function main(): Promise<void> {
       "",
     ].join("\n");
     let fixedSha = "";
-    await step(emulator, "carol enables Shipline as production's protection rule; alice fixes the config: production now follows staging automatically", () => {
-      scenario.protectEnvironment(REPO, "production");
-      fixedSha = scenario.push(REPO, { message: "fix(ci): a valid Shipline config", author: "alice", files: { ".github/shipline.yml": pipeline } }).sha;
+    let fix = 0;
+    await step(emulator, "alice's pull request fixes the config and bob merges it: production now follows staging automatically, behind CI and a release manager", () => {
+      fix = scenario.openPullRequest(REPO, { branch: "fix-config", title: "fix(ci): a valid Shipline config", author: "alice", files: { ".github/shipline.yml": pipeline } }).number;
+      fixedSha = scenario.mergePullRequest(REPO, fix, { by: "bob" }).sha;
     });
     showDeployments(emulator, fixedSha);
-    const gate = (sha: string) => {
-      for (const run of [...scenario.repo(REPO).workflowRuns.values()].filter((r) => r.head_sha === sha)) {
-        const review = run.reviews.at(-1);
-        say(`workflow run ${run.id} (${run.environment}): ${run.status}${review ? `; Shipline's rule: ${review.state ?? "report"} — ${review.comment.split("\n")[0]}` : ""}`);
-      }
-    };
-    gate(fixedSha);
+    const latest = (number: number) => /^<!-- shipline:latest [^\n]*\n(.+)$/m.exec(lastComment(number))?.[1] ?? "";
+    const held = (number: number) => say(`Shipline's comment on #${number}: ${latest(number)}`);
+    held(fix);
+    const productionCount = deploymentsTo("production").length;
 
     await step(
       emulator,
-      `CI reports ci/test green on ${shortSha(fixedSha)}: Shipline's gate approves, production deploys, release notes are written`,
+      `CI reports ci/test green on ${shortSha(fixedSha)}: the promotion now waits for a release manager's approval`,
       () => scenario.check(REPO, fixedSha, "ci/test", "success"),
+      () => deploymentsTo("production").length === productionCount && latest(fix).includes("waiting_approval"),
+    );
+    held(fix);
+    showCheckRun(emulator, fixedSha);
+
+    await step(emulator, `alice (a release manager, but the author) comments "/approve production" on #${fix}: refused`, comment("alice", fix, "/approve production"), () => latest(fix).includes("(`self_approval`)"));
+    outcome(fix);
+    await step(
+      emulator,
+      `carol (release manager) comments "/approve production": production deploys, release notes are written`,
+      comment("carol", fix, "/approve production"),
       () => latestState(deploymentsTo("production").find((d) => d.sha === fixedSha)) === "success" && [...scenario.repo(REPO).releases.values()].some((r) => r.target_commitish === fixedSha),
     );
-    gate(fixedSha);
     showDeployments(emulator, fixedSha);
     const notes = [...scenario.repo(REPO).releases.values()].at(-1);
     if (!notes) throw new Error("no release notes were written for the production deployment");
@@ -320,18 +332,20 @@ async function main(): Promise<void> {
 
     let third = 0;
     let risky = "";
-    await step(emulator, `alice's pull request "feat(payments): pay with vouchers" is merged by bob: staging, then production waits for CI`, () => {
+    await step(emulator, `alice's pull request "feat(payments): pay with vouchers" is merged by bob: staging, then production waits for CI and an approval`, () => {
       third = scenario.openPullRequest(REPO, { branch: "vouchers", title: "feat(payments): pay with vouchers", author: "alice", files: { "vouchers.js": "export const vouchers = true\n", "migrations/V2__order_vouchers.sql": "-- Expand: a nullable column, which the running version ignores.\nALTER TABLE orders ADD COLUMN voucher text;\n" } }).number;
       risky = scenario.mergePullRequest(REPO, third, { by: "bob" }).sha;
       // This release starts in staging, but never becomes healthy in production.
       shop.crashing.add(`production:${risky}`);
     });
-    gate(risky);
+    held(third);
 
+    await step(emulator, "CI goes green: the promotion waits for an approval", () => scenario.check(REPO, risky, "ci/test", "success"), () => latest(third).includes("waiting_approval"));
+    const approveRun = [...scenario.repo(REPO).checkRuns.values()].filter((r) => r.head_sha === risky && r.app.login === "shipline[bot]").at(-1)!;
     await step(
       emulator,
-      `CI goes green: approved; production fails its health check and Shipline rolls it back automatically`,
-      () => scenario.check(REPO, risky, "ci/test", "success"),
+      `carol clicks "Approve production" on the check run; production fails its health check and Shipline rolls it back automatically`,
+      () => void scenario.clickButton(REPO, approveRun.id, approveRun.actions.find((a) => a.identifier.startsWith("approve:"))!.identifier, "carol"),
       () => latestState(deploymentsTo("production").find((d) => d.sha === risky)) === "failure" && deploymentsTo("production").at(-1)?.task === "deploy:rollback",
     );
     showDeployments(emulator, risky);
@@ -340,6 +354,9 @@ async function main(): Promise<void> {
     const story = [...scenario.repo(REPO).comments.values()].find((c) => c.issue_number === third && c.user.login === "shipline[bot]")!;
     say(`Shipline's comment on #${third}:`);
     console.log(dim(story.body.split("\n").map((l) => `           ${l}`).join("\n")));
+
+    await step(emulator, `bob comments "/deploy production" on #${prNumber}: its commit is older than what production runs`, comment("bob", prNumber, "/deploy production"), () => latest(prNumber).includes("(`outdated`)"));
+    outcome(prNumber);
 
     const rejected = emulator.requests.filter((r) => r.rejectedByDescription || r.invalidResponse || r.forbidden || r.unimplemented);
     console.log(`\n${bold("Requests the app made to GitHub, per step")} (installation tokens aside)`);

@@ -17,8 +17,9 @@ export const deployInputs = z.object({
   "max-failed-probes": z.optional(wholeNumber),
   artifact: z.optional(z.string()),
   gates: z.prefault(flag, "true"),
+  "shipline-login": z.prefault(z.string().check(z.regex(/^[A-Za-z0-9-]+(\[bot\])?$/, { error: "the Shipline app's bot login, such as `shipline[bot]`" })), "shipline[bot]"),
   digest: z.optional(z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/, { error: "a digest like `sha256:<64 hex>` (the build action's `digest` output)" }))),
 });
 
 /** Defaults as action.yml writes them, for the test that compares the two. */
-export const deployDefaults = { timeout: "5m", "probe-interval": "1s", gates: "true" } as const;
+export const deployDefaults = { timeout: "5m", "probe-interval": "1s", gates: "true", "shipline-login": "shipline[bot]" } as const;

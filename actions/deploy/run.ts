@@ -69,7 +69,7 @@ export async function run(): Promise<void> {
     if (inputs.gates) {
       // The gates' code (the config schema, YAML, the facts) loads only when they are asked.
       const { askGates } = await import("../../shared/gates/preflight.js");
-      const gates = await askGates(github, deployment, Number(process.env.GITHUB_RUN_ID ?? -1), new Date());
+      const gates = await askGates(github, deployment, Number(process.env.GITHUB_RUN_ID ?? -1), new Date(), inputs["shipline-login"]);
       for (const g of gates.gates) core.info(`${g.state === "approved" ? "✅" : g.state === "pending" ? "⏳" : "⛔"} ${g.gate}: ${g.message}`);
       if (!gates.ok) {
         const words = `${gates.reasonCode}: ${gates.message}`;

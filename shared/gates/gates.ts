@@ -164,8 +164,11 @@ export interface HeldPromotion {
   gates: GateResult[];
 }
 
-/** When a held promotion should be read again by itself (a soak or a freeze ending); null when an event will bring it. */
+/**
+ * When a held promotion should be read again by itself: the first soak or freeze to end (what
+ * holds it then may change, an approval still missing for instance); null when only an event
+ * (a check, an approval) can change it.
+ */
 export function decideAgainAtOf(hold: HeldPromotion): string | null {
-  const closed = hold.gates.filter((g) => g.state !== "approved");
-  return closed.length > 0 && closed.every((g) => g.decideAgainAt) ? closed.map((g) => g.decideAgainAt!).sort().at(-1)! : null;
+  return hold.gates.filter((g) => g.state !== "approved" && g.decideAgainAt).map((g) => g.decideAgainAt!).sort()[0] ?? null;
 }

@@ -86,8 +86,12 @@ export async function askGates(
   deployment: { id: number; sha: string; environment: string; task?: string; payload?: unknown; creator?: { login?: string } | null },
   runId: number,
   now: Date,
+  /** The Shipline app's bot login: its comment holds the approvals (the job's token did not write it). */
+  shiplineLogin = "shipline[bot]",
 ): Promise<Preflight> {
-  const [facts, runs, statuses] = await Promise.all([github.facts(FACTS_QUERY, null).then(parseFacts), github.checkRunsOn(deployment.sha), github.commitStatuses(deployment.sha)]);
+  // The pull request the deployment came from holds its approvals (Shipline's comment): asked in the same query.
+  const pr = shiplineOf(deployment.payload)?.pr;
+  const [facts, runs, statuses] = await Promise.all([github.facts(FACTS_QUERY, typeof pr === "number" ? pr : null).then((data) => parseFacts(data, { shiplineLogin })), github.checkRunsOn(deployment.sha), github.commitStatuses(deployment.sha)]);
   return preflight({
     deployment: { id: deployment.id, sha: deployment.sha, environment: deployment.environment, task: deployment.task ?? "deploy", shipline: shiplineOf(deployment.payload), creator: deployment.creator?.login ?? "unknown" },
     facts,

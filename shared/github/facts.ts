@@ -51,7 +51,7 @@ export const FACTS_QUERY = /* GraphQL */ `
         reviewDecision
         reviews(states: [APPROVED], first: 1) { totalCount }
         commits(last: 1) { nodes { commit { oid committedDate statusCheckRollup { ...ShiplineChecks } } } }
-        comments(last: 100) { nodes { databaseId body viewerDidAuthor } }
+        comments(last: 100) { nodes { databaseId body viewerDidAuthor author { login } } }
       }
     }
   }
@@ -124,7 +124,7 @@ const response = z.object({
         commits: z.object({
           nodes: z.array(z.object({ commit: z.object({ oid: z.string(), committedDate: z.string(), statusCheckRollup: rollup }) })),
         }),
-        comments: z.object({ nodes: z.array(z.object({ databaseId: z.number().nullable(), body: z.string(), viewerDidAuthor: z.boolean() })) }),
+        comments: z.object({ nodes: z.array(z.object({ databaseId: z.number().nullable(), body: z.string(), viewerDidAuthor: z.boolean(), author: z.object({ login: z.string() }).nullable().optional() })) }),
       })
       .nullable()
       .optional(),
@@ -193,13 +193,22 @@ function checksState(state: string | undefined): PullFacts["checks"] {
   return "failure";
 }
 
-function shiplineComment(nodes: Array<{ databaseId: number | null; body: string; viewerDidAuthor: boolean }>): Pick<PullFacts, "shiplineCommentId" | "shiplineCommentBody"> {
-  const mine = nodes.find((c) => c.viewerDidAuthor && c.body.includes(COMMENT_MARKER));
+/** An app's bot login, as REST (`shipline[bot]`) or GraphQL (`shipline`) writes it. */
+const botName = (login: string) => login.replace(/\[bot\]$/, "").toLowerCase();
+
+/**
+ * Shipline's own comment: the one the viewer (the app) wrote, or, read by another token (a
+ * workflow's, in the deploy action), the one its bot wrote. Never a comment by anyone else,
+ * whatever markers it carries.
+ */
+function shiplineComment(nodes: Array<{ databaseId: number | null; body: string; viewerDidAuthor: boolean; author?: { login: string } | null | undefined }>, shiplineLogin?: string): Pick<PullFacts, "shiplineCommentId" | "shiplineCommentBody"> {
+  const byShipline = (c: (typeof nodes)[number]) => c.viewerDidAuthor || (shiplineLogin !== undefined && c.author != null && botName(c.author.login) === botName(shiplineLogin));
+  const mine = nodes.find((c) => byShipline(c) && c.body.includes(COMMENT_MARKER));
   return { shiplineCommentId: mine?.databaseId ?? null, shiplineCommentBody: mine?.body ?? null };
 }
 
 /** Reads the GraphQL answer into plain facts; throws (a bug, not user input) if its shape is off. */
-export function parseFacts(data: unknown): RepoFacts {
+export function parseFacts(data: unknown, options: { shiplineLogin?: string } = {}): RepoFacts {
   const { repository: r } = response.parse(data);
   const pr = r.pullRequest ?? null;
   const head = pr?.commits.nodes.at(-1)?.commit;
@@ -242,7 +251,7 @@ export function parseFacts(data: unknown): RepoFacts {
           baseRef: pr.baseRefName ?? null,
           headChecks: checkFacts(head?.statusCheckRollup),
           mergeChecks: checkFacts(pr.mergeCommit?.statusCheckRollup),
-          ...shiplineComment(pr.comments.nodes),
+          ...shiplineComment(pr.comments.nodes, options.shiplineLogin),
         }
       : null,
   };

@@ -16,10 +16,15 @@ describe("npm run demo", () => {
     expect(stdout).toMatch(/ +\d+ {2}bob merges pull request #1/);
     expect(stdout).toContain("(`rollback`) carol: Rolling production back to");
     // The delivery loop: the gate waits for CI, approves, production fails, the rollback is automatic.
-    expect(stdout).toMatch(/workflow run \d+ \(production\): waiting; Shipline's rule: report — Shipline is waiting before production takes [0-9a-f]{7}: Waiting for required checks \(not reported yet: `ci\/test`\)/);
-    expect(stdout).toMatch(/workflow run \d+ \(production\): completed; Shipline's rule: approved — Shipline approved [0-9a-f]{7} for production: every gate passed\./);
+    // GitHub Free, private: no protection rule is ever asked; the app holds each gate itself.
+    expect(stdout).not.toContain("deployment_protection_rule");
+    expect(stdout).toMatch(/Promotion to production is held by the checks gate \(`gate_checks`\): Waiting for required checks/);
+    expect(stdout).toMatch(/Promotion to production is held by the approval gate \(`waiting_approval`\): Waiting for 1 approval from @\u200b?acme\/release-managers/);
+    expect(stdout).toMatch(/⛔ \*\*Refused\*\* \(`self_approval`\) for alice: alice wrote this change/);
+    expect(stdout).toMatch(/buttons: \[Approve production\] \(approve:1:\d+\)/);
+    expect(stdout).toMatch(/⛔ \*\*Refused\*\* \(`outdated`\) for bob: [0-9a-f]{7} is older than what production runs/);
     expect(stdout).toMatch(/to production -> failure \(version verified live, \d+ failed probes\)/);
-    expect(stdout).toMatch(/"trigger":"auto_rollback","actor":"bob","pr":3,"stage":1,"source":"status:\d+","replaces":"[0-9a-f]{40}","replaces_deployment":\d+\}\}; in_progress -> success/);
+    expect(stdout).toMatch(/"trigger":"auto_rollback","actor":"bob","pr":4,"stage":1,"source":"status:\d+","replaces":"[0-9a-f]{40}","replaces_deployment":\d+\}\}; in_progress -> success/);
     expect(stdout).toMatch(/↩️ \*\*production rolled back to `[0-9a-f]{7}`\*\* \(deployment \d+, \d+m?s\)/);
     expect(stdout).toMatch(/- \S+ · ❌ \*\*Deploying `[0-9a-f]{7}` to production failed\*\* .*Rolling back automatically to `[0-9a-f]{7}` \(deployment \d+\)\./);
     // Migrations run in each deploy, on the embedded default (PGlite), before the new version.

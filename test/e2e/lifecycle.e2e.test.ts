@@ -82,14 +82,17 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
     first = await release("First release");
     const staging = deployments().find((d) => d.sha === first && d.environment === "staging")!;
     expect(states(staging.id)).toEqual(["in_progress", "success"]);
-    const production = deployments().find((d) => d.sha === first && d.environment === "production")!;
-    expect(production.payload).toMatchObject({ shipline: { trigger: "promotion", source: `status:${staging.id}` } });
-    // The production job waits: ci/test has not reported on this SHA yet.
-    expect(run(first)).toMatchObject([{ status: "waiting", reviews: [{ comment: expect.stringContaining("Waiting for required checks (not reported yet: `ci/test`).") }] }]);
-    expect(states(production.id)).toEqual([]);
+    // ci/test has not reported on this SHA yet: the app holds the promotion itself (the same gates
+    // on every plan), so nothing is created and no job waits; the check run says why.
+    expect(deployments().filter((d) => d.sha === first && d.environment === "production")).toEqual([]);
+    expect(run(first)).toEqual([]);
+    expect(checkRunOf(first).output.summary).toContain("Promotion to production is held by the checks gate (`gate_checks`)");
 
     emulator.scenario.check(REPO, first, "ci/test", "success");
     await emulator.settled();
+    const production = deployments().find((d) => d.sha === first && d.environment === "production")!;
+    expect(production.payload).toMatchObject({ shipline: { trigger: "promotion", source: `status:${staging.id}` } });
+    // Where the plan offers it, Shipline's protection rule answers the job with the same engine.
     expect(run(first)[0]!.reviews.at(-1)).toMatchObject({ state: "approved", comment: expect.stringContaining("every gate passed") });
     expect(states(production.id)).toEqual(["in_progress", "success"]);
     // Each final status was reported where people look: the PR comment and the commit's check run.
@@ -118,7 +121,7 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
     expect(body).toContain(`| production | \`${first.slice(0, 7)}\` | ✅ success (rollback) |`);
     expect(checkRunOf(second)).toMatchObject({ conclusion: "failure", output: { title: `Deployment of ${second.slice(0, 7)} to production failed` } });
     expect(checkRunOf(second).output.summary).toContain(`Rolling back automatically to \`${first.slice(0, 7)}\` (deployment ${rollback.id}).`);
-  });
+  }, 45_000);
 
   it("reports on its own check run, not on a newer one of the same name made by a workflow job", async () => {
     const repo = "acme/namesake";
@@ -142,16 +145,18 @@ describe("the delivery loop: promotion through Shipline's gate, a failed deploy,
     const pr = emulator.scenario.openPullRequest(repo, { branch: "soak", title: "feat: slow and steady", author: "alice" });
     const sha = emulator.scenario.mergePullRequest(repo, pr.number, { by: "bob" }).sha;
     await emulator.settled();
+    // The app holds the promotion while staging soaks: nothing is created, no job waits.
+    const production = () => [...emulator.scenario.repo(repo).deployments.values()].find((d) => d.sha === sha && d.environment === "production");
+    expect(production()).toBeUndefined();
+    expect([...emulator.scenario.repo(repo).workflowRuns.values()].filter((r) => r.head_sha === sha)).toEqual([]);
+    // Nothing happens on GitHub meanwhile: the app decides again when the soak ends, and the
+    // protection rule, asked for the deployment it then creates, approves it at once.
+    await vi.waitFor(() => expect([...emulator.scenario.repo(repo).workflowRuns.values()].find((r) => r.head_sha === sha)?.reviews.at(-1)).toMatchObject({ state: "approved" }), { timeout: 25_000, interval: 250 });
     const held = [...emulator.scenario.repo(repo).workflowRuns.values()].find((r) => r.head_sha === sha)!;
-    expect(held).toMatchObject({ status: "waiting", reviews: [{ comment: expect.stringContaining("⏳ soak: Soaking in staging:") }] });
-    const production = () => [...emulator.scenario.repo(repo).deployments.values()].find((d) => d.sha === sha && d.environment === "production")!;
-    expect(production().statuses).toEqual([]);
-    // Nothing happens on GitHub meanwhile: the app decides again when the soak ends.
-    await vi.waitFor(() => expect(held.reviews.at(-1)).toMatchObject({ state: "approved" }), { timeout: 25_000, interval: 250 });
     await emulator.settled();
     // Approved once the soak was over, never before, however loaded the machine: at least 12s.
     const soaked = /✅ soak: Soaked (\d+)s in staging \(at least 12s\)\./.exec(held.reviews.at(-1)!.comment)?.[1];
     expect(Number(soaked)).toBeGreaterThanOrEqual(12);
-    expect([...production().statuses].reverse().map((s) => s.state)).toEqual(["in_progress", "success"]);
+    expect([...production()!.statuses].reverse().map((s) => s.state)).toEqual(["in_progress", "success"]);
   }, 45_000);
 });
