@@ -585,4 +585,35 @@ describe("check run buttons (app/buttons.ts)", () => {
     await click("deploy:7");
     expect(seen.at(-1)!.body).toMatchObject({ output: { title: "Refused: bad_command" } });
   });
+
+  describe("/approve: Shipline's own approvals, for plans without required reviewers", () => {
+    const APPROVALS = `${CONFIG}    approvals: { count: 1, from: ["@acme/release-managers"] }\n`;
+    const approve = async (membership: number) => {
+      mockInstallationToken();
+      github().post(`${REPO}/issues/comments/${COMMENT_ID}/reactions`, { content: "eyes" }).reply(201, { id: 1, content: "eyes" });
+      factsQuery(1).reply(200, { data: factsData({ config: APPROVALS, pull: { author: "octocat" } }) });
+      github().get(`${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "Codertocat" } });
+      github().get("/orgs/acme/teams/release-managers/memberships/Codertocat").reply(membership, membership === 200 ? { url: "u", role: "member", state: "active" } : { message: "Not Found" });
+      answers();
+      if (membership === 200) factsQuery(null, undefined, HEAD).reply(200, { data: factsData({ config: APPROVALS }) });
+      await receive(commentOnPullRequest("/approve production"));
+      return (seen.find((r) => route(r) === `POST ${REPO}/issues/1/comments`)!.body as { body: string }).body;
+    };
+
+    it("records a team member's approval of the head SHA as a marker in Shipline's comment, then reads the held deploys once", async () => {
+      const comment = await approve(200);
+      expect(comment).toContain("👍 (`approve`) Codertocat approved eeeeeee for production (1 of 1).");
+      expect(comment).toMatch(new RegExp(`^<!-- shipline:approval production ${HEAD} Codertocat \\S+ -->$`, "m"));
+      expect(seen.some((r) => route(r) === `POST ${REPO}/deployments`)).toBe(false);
+      // The membership is asked once, for the team named; the held deploys of that SHA are read after.
+      expect(seen.filter((r) => r.path.startsWith("/orgs/")).map(route)).toEqual(["GET /orgs/acme/teams/release-managers/memberships/Codertocat"]);
+      expect(seen.filter((r) => route(r) === "POST /graphql")).toHaveLength(2);
+    });
+
+    it("refuses someone outside the team (not_approver) and records nothing", async () => {
+      const comment = await approve(404);
+      expect(comment).toContain("⛔ **Refused** (`not_approver`) for Codertocat: Only @\u200bacme/release-managers may approve deployments to production; Codertocat may not.");
+      expect(comment).not.toContain("<!-- shipline:approval");
+    });
+  });
 });

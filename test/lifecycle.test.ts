@@ -277,3 +277,62 @@ describe("following deployments (app/lifecycle.ts)", () => {
     expect(seen.map(route)).toEqual(["POST /app/installations/1/access_tokens", "POST /graphql"]);
   });
 });
+
+describe("held promotions: the next stage's gates, on every plan (app/lifecycle.ts)", () => {
+  const GATED = "stages:\n  - environment: staging\n    auto: true\n  - environment: production\n    auto: true\n    production: true\n    checks: [ci/test]\n";
+  const APPROVED = `${GATED}    approvals: { count: 1, from: ["@acme/release-managers"] }\n`;
+  let seen: SeenRequest[];
+  beforeEach(() => {
+    seen = resetRequests();
+  });
+  const receive = (payload: unknown) => testProbot().receive({ id: "h1", name: "deployment_status", payload: payload as any });
+  const answer = (config: string, o: FactsOptions = {}) => {
+    mockInstallationToken();
+    factsQuery(PULL.number, undefined, SHA).reply(200, { data: factsData({ config, pull: PULL, ...o }) });
+    github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 1, check_runs: [{ id: 31, name: "Shipline" }] });
+    github().patch(`${REPO}/check-runs/31`).reply(200, { id: 31 });
+    // Shipline's comment: edited when the facts found it, else written.
+    if (o.pull && "commentId" in o.pull && o.pull.commentByViewer !== false) github().patch(`${REPO}/issues/comments/${o.pull.commentId}`).reply(200, { id: o.pull.commentId });
+    else github().post(`${REPO}/issues/7/comments`).reply(201, { id: 500 });
+  };
+  const patched = () => seen.find((r) => r.method === "PATCH" && r.path.endsWith("/check-runs/31"))!.body as { actions: Array<{ identifier: string }>; output: { summary: string } };
+
+  it("creates nothing while a required check fails on the SHA, and says which gate holds", async () => {
+    answer(GATED, { commitChecks: [["ci/test", "completed", "failure"]] });
+    await receive(statusEvent("success", { environment: "staging" }));
+    expect(seen.some((r) => r.method === "POST" && r.path.endsWith("/deployments"))).toBe(false);
+    expect(patched().output.summary).toContain("Promotion to production is held by the checks gate (`gate_checks`): Required checks failed: \\`ci/test\\`.");
+    // No Deploy button for a stage whose gate is closed; the rollback stays.
+    expect(patched().actions.map((a) => a.identifier)).toEqual(["rollback:0"]);
+    expect((seen.find((r) => r.method === "POST" && r.path.endsWith("/comments"))!.body as { body: string }).body).toContain("(`gate_checks`)");
+  });
+
+  it("waits for an approval with the Approve button, which names the pull request", async () => {
+    answer(APPROVED, { commitChecks: [["ci/test", "completed", "success"]] });
+    await receive(statusEvent("success", { environment: "staging" }));
+    expect(seen.some((r) => r.method === "POST" && r.path.endsWith("/deployments"))).toBe(false);
+    expect(patched().output.summary).toContain("held by the approval gate (`waiting_approval`): Waiting for 1 approval from @\u200bacme/release-managers");
+    expect(patched().actions.map((a) => a.identifier)).toEqual(["approve:1:7", "rollback:0"]);
+  });
+
+  it("promotes once the approval is recorded in Shipline's own comment, and not for one in anyone else's", async () => {
+    const marker = `<!-- shipline:approval production ${SHA} carol 2026-12-07T00:00:00Z -->`;
+    answer(APPROVED, { commitChecks: [["ci/test", "completed", "success"]], pull: { ...PULL, commentId: 450, commentBody: `<!-- shipline:pull-request -->\n${marker}`, commentByViewer: false } });
+    await receive(statusEvent("success", { environment: "staging" }));
+    expect(seen.some((r) => r.method === "POST" && r.path.endsWith("/deployments"))).toBe(false);
+
+    seen = resetRequests();
+    answer(APPROVED, { commitChecks: [["ci/test", "completed", "success"]], pull: { ...PULL, commentId: 450, commentBody: `<!-- shipline:pull-request -->\n${marker}` } });
+    github().post(`${REPO}/deployments`).reply(201, { id: 900, sha: SHA, environment: "production", task: "deploy", payload: {} });
+    await receive(statusEvent("success", { environment: "staging" }));
+    expect(seen.find((r) => r.method === "POST" && r.path.endsWith("/deployments"))!.body).toMatchObject({ ref: SHA, environment: "production" });
+  });
+
+  it("never promotes a commit older than what the next stage runs: one compare, only then", async () => {
+    answer(GATED, { commitChecks: [["ci/test", "completed", "success"]], deployments: [deploymentNode({ id: 5, sha: GOOD, environment: "production" })] });
+    github().get(`${REPO}/compare/${SHA}...${GOOD}`).query(true).reply(200, { status: "ahead", ahead_by: 3, behind_by: 0, total_commits: 3, commits: [], files: [] });
+    await receive(statusEvent("success", { environment: "staging" }));
+    expect(seen.some((r) => r.method === "POST" && r.path.endsWith("/deployments"))).toBe(false);
+    expect(patched().output.summary).toContain(`held by the outdated gate (\`outdated\`): ${SHORT} is older than what production runs (aaaaaaa): promoting it would take away 3 commits.`);
+  });
+});

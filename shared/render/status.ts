@@ -131,7 +131,7 @@ export function statusCheckRun(report: StatusReport): NewCheckRun {
   const following = config.stages[index + 1];
   if (report.next.kind === "hold" && report.next.gate.gate === "approval") {
     actions.push(approveButton(report.next.stage, report.next.stageIndex, deployment.sha, typeof deployment.shipline?.pr === "number" ? deployment.shipline.pr : null));
-  } else if (ok && following && report.next.kind !== "promote") {
+  } else if (ok && following && report.next.kind !== "promote" && report.next.kind !== "hold") {
     actions.push(deployButton(following, index + 1, deployment.sha));
   }
   if (stage && !rollback && report.next.kind !== "rollback") {
