@@ -6,6 +6,7 @@ import { createIngress, type IngressLogEntry } from "../shared/delivery/ingress.
 import { DEFAULT_QUEUE_SETTINGS, InProcessQueue, type DeliveryQueue, type JobEvent, type QueueSettings } from "../shared/delivery/queue.js";
 import shipline from "./index.js";
 import { triage } from "./triage.js";
+import { dashboardFromEnv } from "./dashboard.js";
 
 const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -68,9 +69,16 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     triage,
     log: (entry: IngressLogEntry) => (entry.status >= 500 ? log.error(entry, "delivery") : entry.status >= 400 ? log.warn(entry, "delivery") : log.info(entry, "delivery")),
   });
+  const dashboard = dashboardFromEnv(probot, env);
   const server = createServer((req, res) => {
     void ingress(req, res).then(async (handled) => {
       if (handled) return;
+      if (dashboard && (await dashboard(req, res).catch((error: unknown) => {
+        log.error({ error: (error as Error).message, path: req.url?.split("?")[0] }, "dashboard page failed");
+        if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain; charset=utf-8" });
+        res.end("GitHub could not be read; try again.");
+        return true;
+      }))) return;
       if (req.method === "GET" && req.url === "/ping") {
         // Probot's liveness route, which the Dockerfile's HEALTHCHECK asks.
         res.writeHead(200, { "content-type": "text/plain" });

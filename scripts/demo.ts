@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     scenario.setRole(REPO, "bob", "maintain");
     scenario.setRole(REPO, "carol", "admin");
     scenario.setRole(REPO, "mallory", "read");
-    const deploymentsTo = (environment: string) => [...scenario.repo(REPO).deployments.values()].filter((d) => d.environment === environment);
+    const deploymentsTo = (environment: string, sha?: string) => [...scenario.repo(REPO).deployments.values()].filter((d) => d.environment === environment && (!sha || d.sha === sha));
     const latestState = (d: { statuses: Array<{ state: string }> } | undefined) => d?.statuses[0]?.state;
     const lastComment = (number: number) => [...scenario.repo(REPO).comments.values()].find((c) => c.issue_number === number && c.user.login === "shipline[bot]")?.body ?? "";
 
@@ -357,6 +357,30 @@ async function main(): Promise<void> {
 
     await step(emulator, `bob comments "/deploy production" on #${prNumber}: its commit is older than what production runs`, comment("bob", prNumber, "/deploy production"), () => latest(prNumber).includes("(`outdated`)"));
     outcome(prNumber);
+
+    // A freeze window over today, and an admin's emergency deploy through it, recorded.
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const frozen = pipeline.replace("    auto_rollback: true\n", `    auto_rollback: true\n    freeze:\n      - { from: "${day(-1)} 00:00", to: "${day(2)} 00:00", reason: "holiday sales" }\n`);
+    let freeze = 0;
+    let freezeSha = "";
+    await step(emulator, "alice's pull request freezes production for the holiday sales; bob merges it and CI is green: the promotion is held by the freeze", () => {
+      freeze = scenario.openPullRequest(REPO, { branch: "freeze", title: "chore: freeze production for the holiday sales", author: "alice", files: { ".github/shipline.yml": frozen } }).number;
+      freezeSha = scenario.mergePullRequest(REPO, freeze, { by: "bob" }).sha;
+      scenario.check(REPO, freezeSha, "ci/test", "success");
+    }, () => latest(freeze).includes("(`gate_freeze`)"));
+    held(freeze);
+    await step(emulator, `carol approves it; bob comments "/deploy production" on #${freeze}: refused in the freeze`, () => {
+      scenario.comment(REPO, freeze, { user: "carol", body: "/approve production" });
+      scenario.comment(REPO, freeze, { user: "bob", body: "/deploy production" });
+    }, () => latest(freeze).includes("(`gate_freeze`)") && deploymentsTo("production", freezeSha).length === 0);
+    outcome(freeze);
+    await step(
+      emulator,
+      `carol (admin) comments "/deploy production --override-freeze": deployed through the freeze, the override recorded in the deployment`,
+      comment("carol", freeze, "/deploy production --override-freeze"),
+      () => latestState(deploymentsTo("production", freezeSha)[0]) === "success" && (deploymentsTo("production", freezeSha)[0]?.payload as { shipline?: { override_freeze?: boolean } }).shipline?.override_freeze === true,
+    );
+    showDeployments(emulator, freezeSha);
 
     const rejected = emulator.requests.filter((r) => r.rejectedByDescription || r.invalidResponse || r.forbidden || r.unimplemented);
     console.log(`\n${bold("Requests the app made to GitHub, per step")} (installation tokens aside)`);

@@ -1,3 +1,4 @@
+import { INSIGHT_QUERY } from "../shared/insight/deployments.js";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
@@ -75,8 +76,8 @@ describe("every call Shipline's app makes is covered by app.yml's permissions", 
     expect(ungrantedRoutes(restRoutes().keys(), grant)).toEqual([]);
   });
 
-  it("grants every GraphQL field of the facts, release-range, history, newcomers and unlinked-pulls queries", () => {
-    const fields = new Set([FACTS_QUERY, RANGE_QUERY, historyQuery(0, 10), historyQuery(10, 10), newcomersQuery(3), unlinkedPullsQuery([7, 8])].flatMap((q) => [...coordinatesOf(q)]));
+  it("grants every GraphQL field of the facts, release-range, dashboard, history, newcomers and unlinked-pulls queries", () => {
+    const fields = new Set([FACTS_QUERY, RANGE_QUERY, INSIGHT_QUERY, historyQuery(0, 10), historyQuery(10, 10), newcomersQuery(3), unlinkedPullsQuery([7, 8])].flatMap((q) => [...coordinatesOf(q)]));
     expect(fields.has("Repository.deployments")).toBe(true);
     expect(ungrantedFields(fields, grant)).toEqual([]);
   });

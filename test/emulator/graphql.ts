@@ -179,7 +179,7 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
     return { ...connection(found.map((pr) => ({ __typename: "PullRequest", ...pull(repo, pr) })), args, "search"), issueCount: found.length };
   };
 
-  const deployment = (d: Deployment) => {
+  const deployment = (repo: Repository, d: Deployment) => {
     const status = (s: Deployment["statuses"][number]) => ({ state: s.state.toUpperCase(), environmentUrl: s.environment_url || null, logUrl: s.log_url || null, createdAt: s.created_at, creator: actor(s.creator) });
     return {
       databaseId: d.id,
@@ -192,6 +192,7 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
       latestStatus: d.statuses[0] ? status(d.statuses[0]) : null,
       state: (d.statuses[0]?.state ?? "pending").toUpperCase(),
       statuses: (args: Args) => connection([...d.statuses].reverse().map(status), args, "statuses"),
+      commit: () => (repo.commits.has(d.sha) ? commit(repo, repo.commits.get(d.sha)!) : null),
     };
   };
 
@@ -200,6 +201,7 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
     number: pr.number,
     repository: { nameWithOwner: `${repo.owner.login}/${repo.name}` },
     title: pr.title,
+    url: `${state.webUrl}/${repo.owner.login}/${repo.name}/pull/${pr.number}`,
     body: pr.body,
     mergedAt: pr.merged_at,
     authorAssociation: () => association(repo, pr),
@@ -238,6 +240,9 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
     };
     return {
       name: repo.name,
+      nameWithOwner: `${repo.owner.login}/${repo.name}`,
+      url: `${state.webUrl}/${repo.owner.login}/${repo.name}`,
+      isPrivate: repo.private,
       defaultBranchRef: () => ref(`refs/heads/${repo.default_branch}`, "refs/heads/"),
       ref: ({ qualifiedName }: Args) => ref(qualifiedName.startsWith("refs/") ? qualifiedName : `refs/heads/${qualifiedName}`),
       refs: ({ refPrefix, ...args }: Args) => connection([...repo.refs.keys()].filter((n) => n.startsWith(refPrefix)).sort().map((n) => ref(n, refPrefix)), args, "refs"),
@@ -252,7 +257,7 @@ function resolvers(state: GitHubState, viewer: Account | undefined) {
       },
       deployments: ({ environments, orderBy, ...args }: Args) => {
         const all = [...repo.deployments.values()].filter((d) => !environments || environments.includes(d.environment)).sort((a, b) => a.id - b.id);
-        return connection((orderBy?.direction === "DESC" ? all.reverse() : all).map(deployment), args, "deployments");
+        return connection((orderBy?.direction === "DESC" ? all.reverse() : all).map((d) => deployment(repo, d)), args, "deployments");
       },
       // GitHub answers a number that is no pull request with an error on the field (NOT_FOUND).
       pullRequest: ({ number }: Args) => {

@@ -6,6 +6,7 @@ import { projectRoot } from "./root.js";
 import { simulation } from "@simulacrum/github-api-simulator";
 import type { EmulatorContext, Handler, Request, Response } from "./context.js";
 import { actionsHandlers } from "./rest-actions.js";
+import { userHandlers } from "./rest-users.js";
 import { checkHandlers } from "./rest-checks.js";
 import { deploymentHandlers } from "./rest-deployments.js";
 import { gitHandlers } from "./rest-git.js";
@@ -53,6 +54,8 @@ export interface EmulatorOptions {
   events?: string[];
   /** What installation tokens hold; by default app.yml's `default_permissions`, as GitHub grants them. */
   permissions?: Grant;
+  /** The app's OAuth credentials for "Sign in with GitHub", and the callback URL registered with it. */
+  oauth?: { clientId?: string; clientSecret?: string; callbackUrl?: string };
 }
 
 /** The id of GitHub Actions' app, as GitHub reports it for check runs made with GITHUB_TOKEN. */
@@ -106,7 +109,19 @@ export async function startEmulator(options: EmulatorOptions) {
   );
   const ctx: EmulatorContext = { state, shapes, notify: (event, repo, fields, sender) => deliverer.send(event, repo, fields, sender), issueOf: (repo, pr) => deliverer.issueOf(repo, pr), protectionRuleApp: bot.login };
 
-  const handlers: Record<string, Handler> = { ...gitHandlers(ctx), ...deploymentHandlers(ctx), ...checkHandlers(ctx), ...issueHandlers(ctx), ...actionsHandlers(ctx, deliverer) };
+  const handlers: Record<string, Handler> = {
+    ...gitHandlers(ctx),
+    ...deploymentHandlers(ctx),
+    ...checkHandlers(ctx),
+    ...issueHandlers(ctx),
+    ...actionsHandlers(ctx, deliverer),
+    ...userHandlers(ctx, { appId: options.appId, slug: options.appSlug ?? "shipline", installationId: 1 }),
+  };
+  // GitHub's web flow for a GitHub App's user authorization (docs: "Generating a user access
+  // token for a GitHub App"): the browser's signed-in user, the codes handed out, ten minutes each.
+  const oauth = { clientId: options.oauth?.clientId ?? "Iv1.emulator", clientSecret: options.oauth?.clientSecret ?? "emulator-client-secret", callbackUrl: options.oauth?.callbackUrl ?? null };
+  let webUser: Account | null = null;
+  const codes = new Map<string, { user: Account; redirectUri: string; expires: number }>();
 
   const app = simulation({
     apiUrl: API_PATH,
@@ -197,6 +212,32 @@ export async function startEmulator(options: EmulatorOptions) {
           const redirect = typeof manifest.redirect_url === "string" ? manifest.redirect_url : "";
           res.status(302).set("location", `${redirect}?code=${code}`).end();
         });
+        router.get("/login/oauth/authorize", (req: Request & { query: Record<string, string> }, res: Response) => {
+          const { client_id: clientId, redirect_uri: redirectUri = oauth.callbackUrl ?? "", state: oauthState } = req.query;
+          if (clientId !== oauth.clientId) return res.status(404).type("text/plain").send("Not Found");
+          // GitHub sends the user back only to the callback URL registered with the app (or below it).
+          if (oauth.callbackUrl && !redirectUri.startsWith(oauth.callbackUrl)) return res.status(400).type("text/plain").send("The redirect_uri MUST match the registered callback URL for this application.");
+          if (!webUser) return res.status(200).type("text/html").send("<!doctype html><title>Sign in to GitHub</title><p>Sign in to GitHub to continue to Shipline.</p>");
+          const code = randomBytes(10).toString("hex");
+          codes.set(code, { user: webUser, redirectUri, expires: Date.now() + 600_000 });
+          const target = new URL(redirectUri);
+          target.searchParams.set("code", code);
+          if (oauthState !== undefined) target.searchParams.set("state", oauthState);
+          res.status(302).set("location", target.toString()).end();
+        });
+        // Octokit's oauth-methods post JSON; curl and others post a form: GitHub takes both.
+        router.post("/login/oauth/access_token", formParser, expressJson({ limit: "100kb" }), (req: Request, res: Response) => {
+          const body = (req.body ?? {}) as Record<string, string>;
+          const found = codes.get(body.code ?? "");
+          const answer = (json: Record<string, string>) => (String(req.headers.accept ?? "").includes("application/json") ? res.status(200).json(json) : res.status(200).type("application/x-www-form-urlencoded").send(new URLSearchParams(json).toString()));
+          if (body.client_id !== oauth.clientId || body.client_secret !== oauth.clientSecret) return answer({ error: "incorrect_client_credentials", error_description: "The client_id and/or client_secret passed are incorrect." });
+          // A code is good once, for ten minutes (GitHub answers 200 with an error, not a 4xx).
+          if (!found || found.expires < Date.now() || (body.redirect_uri && body.redirect_uri !== found.redirectUri)) return answer({ error: "bad_verification_code", error_description: "The code passed is incorrect or expired." });
+          codes.delete(body.code!);
+          const token = `ghu_${randomBytes(18).toString("hex")}`;
+          tokens.set(token, { account: found.user });
+          answer({ access_token: token, token_type: "bearer", scope: "", expires_in: "28800", refresh_token: `ghr_${randomBytes(18).toString("hex")}`, refresh_token_expires_in: "15811200" });
+        });
         router.post(`${API_PATH}/app-manifests/:code/conversions`, (req: Request, res: Response) => {
           const manifest = manifests.get(String(req.params?.code));
           if (!manifest) return res.status(404).json({ message: "Not Found" });
@@ -232,6 +273,7 @@ export async function startEmulator(options: EmulatorOptions) {
   const host = `127.0.0.1:${listening.port}`;
   shapes.baseUrl = `http://${host}${API_PATH}`;
   shapes.webUrl = `http://${host}`;
+  state.webUrl = shapes.webUrl;
 
   /** A token the way a workflow's GITHUB_TOKEN acts: as github-actions[bot]. */
   const workflowToken = (): string => {
@@ -244,6 +286,12 @@ export async function startEmulator(options: EmulatorOptions) {
   return {
     /** `GHE_HOST` for Probot; use with `GHE_PROTOCOL=http`. */
     host,
+    /** The app's OAuth credentials, as `npm run setup` records them (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET). */
+    oauth,
+    /** The person signed in to GitHub in the browser: the web flow authorizes as them (null: nobody). */
+    signInAs(login: string | null): void {
+      webUser = login === null ? null : state.account(login);
+    },
     apiUrl: shapes.baseUrl,
     state,
     requests,

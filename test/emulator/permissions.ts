@@ -28,7 +28,8 @@ export function holds(grant: Grant, permission: string, level: Level): boolean {
 
 /** Whether a grant meets a requirement (any one of its entries). */
 export function meets(grant: Grant, requirement: Requirement): boolean {
-  return requirement.some(([permission, level]) => holds(grant, permission, level));
+  // An empty requirement: a route for a user's own token (the dashboard), which needs none of the app's permissions.
+  return requirement.length === 0 || requirement.some(([permission, level]) => holds(grant, permission, level));
 }
 
 export function describeRequirement(requirement: Requirement): string {

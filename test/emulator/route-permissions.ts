@@ -52,6 +52,13 @@ export const ROUTE_PERMISSIONS: Record<string, Requirement> = {
   "GET /repos/{owner}/{repo}/commits/{ref}/status": read("statuses"),
   "POST /repos/{owner}/{repo}/statuses/{sha}": write("statuses"),
 
+  // A user's own token (the dashboard's "Sign in with GitHub"): no app permission is needed.
+  // GitHub's docs: "This endpoint works with GitHub App user access tokens"; it lists the
+  // installations and repositories the user can reach.
+  "GET /user": [],
+  "GET /user/installations": [],
+  "GET /user/installations/{installation_id}/repositories": [],
+
   // An organisation permission: "Members" (Permissions required for GitHub Apps → Organization permissions for "Members").
   "GET /orgs/{org}/teams/{team_slug}/memberships/{username}": read("members"),
 

@@ -168,6 +168,8 @@ export class GitHubState {
    * "newer than" is always well defined.
    */
   now = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+  /** Where GitHub's web pages are (`https://github.com`; the emulator's own address once it listens). */
+  webUrl = "https://github.com";
   /** History cursors given out in answers; with `strictCursors`, the only ones accepted back. */
   readonly handedOutCursors = new Set<string>();
   /** A GitHub that takes back only the history cursors it handed out (none computed in advance). */
