@@ -2,6 +2,7 @@ import { releaseNoteFigures } from "./bench-release-notes.js";
 // `npm run bench`: Shipline's figures, printed beside their targets. Nothing here asserts a
 // time; the figures are for people (and for the closing notes of issues).
 import { migrationFigures } from "./bench-migrations.js";
+import { dashboardFigures } from "./bench-dashboard.js";
 import { bareProbot, ingressFigures } from "./bench-ingress.js";
 import { execFileSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
@@ -205,6 +206,8 @@ console.log("\nActions");
 actionFigures();
 console.log("\nRelease notes (range, history with pull requests, newcomers, release), in the emulator");
 await releaseNoteFigures(record);
+console.log("\nDashboard (requests to GitHub per page view, in the emulator)");
+await dashboardFigures(record);
 console.log("\nMigrations (same server, same files, one transaction each)");
 await migrationFigures(record);
 process.exit(0);

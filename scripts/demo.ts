@@ -15,6 +15,8 @@ import { generateAppKey, startApp, type RunningApp } from "../test/emulator/app-
 import { startEmulator, type Emulator, type RecordedRequest } from "../test/emulator/index.js";
 
 const REPO = "acme/shop";
+/** `npm run demo -- --serve`: keep the emulator and the app running after the story, for the dashboard. */
+const SERVE = process.argv.includes("--serve");
 const APP_ID = 1001;
 const started = Date.now();
 const run = promisify(execFile);
@@ -171,11 +173,12 @@ async function main(): Promise<void> {
   console.log(bold("Shipline demo: GitHub emulated on loopback, the real app, the real deploy action\n"));
   const privateKey = generateAppKey();
   const webhookSecret = randomBytes(20).toString("hex");
-  const emulator = await startEmulator({ webhookSecret, appId: APP_ID, privateKey });
+  const emulator = await startEmulator({ webhookSecret, appId: APP_ID, privateKey, oauth: { clientId: "Iv1.demo", clientSecret: randomBytes(20).toString("hex") } });
   let app: RunningApp | undefined;
   let closeShop = async () => {};
   try {
-    app = await startApp(emulator, { appId: APP_ID, privateKey, webhookSecret });
+    // The dashboard's "Sign in with GitHub" uses the app's OAuth credentials, as `npm run setup` records them.
+    app = await startApp(emulator, { appId: APP_ID, privateKey, webhookSecret, env: { GITHUB_CLIENT_ID: emulator.oauth.clientId, GITHUB_CLIENT_SECRET: emulator.oauth.clientSecret, SESSION_SECRET: randomBytes(32).toString("hex") } });
     console.log(`${clock()} GitHub emulator at ${emulator.apiUrl}; app (dist/app.js) at ${app.webhookUrl}`);
     say(dim("a fresh app key was generated; the app authenticates with it and every webhook is signed"));
     const shop = await startShop();
@@ -388,6 +391,18 @@ async function main(): Promise<void> {
     console.log(`\nEvery request was checked against GitHub's OpenAPI description and app.yml's permissions, on a private repository: ${rejected.length === 0 ? "all accepted" : `${rejected.length} rejected`}.`);
     if (rejected.length > 0) throw new Error(`requests GitHub would reject: ${JSON.stringify(rejected, null, 2)}`);
     console.log(`Done in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+    if (SERVE) {
+      // A newcomer opens the dashboard on what the story made: the emulated GitHub signs the browser in as carol.
+      emulator.signInAs("carol");
+      const base = app.webhookUrl.replace(/\/api\/github\/webhooks$/, "");
+      console.log(`\n${bold("The emulator and the app keep running.")} Open the dashboard: ${base}/dashboard`);
+      console.log(`"Sign in with GitHub" signs you in as carol (release manager, admin of ${REPO}) on the emulated GitHub at http://${emulator.host}.`);
+      console.log("Stop with Ctrl-C.");
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
+      });
+    }
   } finally {
     await app?.stop();
     await closeShop();

@@ -21,6 +21,7 @@ function d(id: number, o: { task?: string; changeStartedAt?: string; createdAt: 
     pull: null,
     changeStartedAt: o.changeStartedAt ?? null,
     replaces: o.replaces === undefined ? null : { id: o.replaces, sha: null },
+    checks: [],
   };
 }
 
@@ -70,5 +71,53 @@ describe("DORA figures from deployments and Shipline's markers", () => {
     expect(median([3, 1, 2, 10])).toBe(2.5);
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90)).toBe(9);
     expect(percentile([5], 90)).toBe(5);
+  });
+});
+
+describe("the pipeline's stages on the dashboard", () => {
+  it("says at which gate a SHA that left the previous stage waits", async () => {
+    const { stageViews } = await import("../shared/dashboard/site.js");
+    const { parseConfig } = await import("../shared/config/schema.js");
+    const parsed = parseConfig({ stages: [{ environment: "staging", auto: true, soak: "1h" }, { environment: "production", auto: true, checks: ["ci/test"] }] });
+    if (!parsed.ok) throw new Error("config");
+    const staged = { ...d(20, { environment: "staging", createdAt: "2026-12-07T10:00:00Z", statuses: [["success", "2026-12-07T10:05:00Z"]] }), checks: [{ name: "ci/test", id: 1, status: "completed", conclusion: "failure" }] };
+    const soaking = { ...d(21, { environment: "staging", createdAt: "2026-12-07T11:30:00Z", statuses: [["success", "2026-12-07T11:40:00Z"]] }), checks: [{ name: "ci/test", id: 2, status: "completed", conclusion: "success" }] };
+    const page = { repository: "acme/shop", url: "https://github.com/acme/shop", defaultBranch: "main", configText: null, locks: new Map(), deployments: [soaking, staged], olderCursor: null };
+    const [, production] = stageViews(parsed.config, page, NOW);
+    expect(production!.waiting.map((w) => [w.deployment.id, w.gate])).toEqual([
+      [21, "soak: Soaking in staging: 40m to go of 1h."],
+      [20, "checks: Required checks failed: `ci/test`."],
+    ]);
+  });
+});
+
+describe("the dashboard's store: sessions and cached reads, shared by replicas through Redis", () => {
+  it("keeps a value until it expires, in memory and in Redis alike", async () => {
+    const { MemoryStore, RedisStore } = await import("../shared/dashboard/store.js");
+    const { Redis } = await import("ioredis");
+    const { redisAnswers } = await import("./helpers/redis.js");
+    if (!(await redisAnswers())) throw new Error("Redis must answer on 127.0.0.1:6379 (.ci/run starts one)");
+    let clock = 1_000_000;
+    const memory = new MemoryStore(() => clock);
+    const redis = new Redis("redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
+    const prefix = `shipline:test:${process.pid}:${Date.now()}:`;
+    const shared = new RedisStore(redis, prefix);
+    const other = new RedisStore(redis, prefix);
+    try {
+      await memory.set("session:a", "alice", 60);
+      await shared.set("session:a", "alice", 1);
+      expect(await memory.get("session:a")).toBe("alice");
+      // Another replica reads what this one wrote.
+      expect(await other.get("session:a")).toBe("alice");
+      clock += 61_000;
+      expect(await memory.get("session:a")).toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect(await other.get("session:a")).toBeNull();
+      await shared.set("session:b", "bob", 60);
+      await other.delete("session:b");
+      expect(await shared.get("session:b")).toBeNull();
+    } finally {
+      redis.disconnect();
+    }
   });
 });

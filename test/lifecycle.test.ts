@@ -116,6 +116,15 @@ describe("following deployments (app/lifecycle.ts)", () => {
     expect((request("POST", "/issues/7/comments")!.body as { body: string }).body).toContain("production is locked, so it was not promoted; deploy it once the lock is released.");
   });
 
+  it("says the pull request's lead time once it is live in production, from its first commit", async () => {
+    answer({ pull: { ...PULL, firstCommittedAt: "2019-05-15T13:00:00Z" } });
+    const event = statusEvent("success", { environment: "production", shipline: { stage: 1 } });
+    event.deployment_status.created_at = "2019-05-15T15:30:00Z";
+    await receive(event);
+    const comment = (request("POST", "/issues/7/comments")!.body as { body: string }).body;
+    expect(comment).toContain("This was the last stage. Lead time: 2h30m, from #7's first commit to production.");
+  });
+
   it("offers the next manual stage with a button and the command to type", async () => {
     answer({ config: MANUAL, checkRun: null });
     await receive(statusEvent("success", { environment: "staging" }));

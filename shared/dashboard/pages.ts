@@ -74,7 +74,7 @@ export interface StageView {
   lock: LockState | undefined;
   /** Deployments still running there, and SHAs that reached the stage before and wait for this one. */
   running: InsightDeployment[];
-  waiting: InsightDeployment[];
+  waiting: Array<{ deployment: InsightDeployment; gate: string }>;
 }
 
 function deploymentLinks(repoUrl: string, d: InsightDeployment): string {
@@ -92,7 +92,7 @@ export function pipelinePage(input: { viewer: Viewer; repository: string; repoUr
         : "<p>Nothing live yet.</p>";
       const lock = !s.lock ? "" : s.lock.kind === "held" ? `<p class="lock">🔒 locked by ${escapeHtml(s.lock.lock.holder)} since ${escapeHtml(s.lock.lock.since)}${s.lock.lock.reason ? `: ${escapeHtml(s.lock.lock.reason)}` : ""}</p>` : `<p class="lock">🔒 locked (unreadable lock)</p>`;
       const running = s.running.map((d) => `<li>${STATE_MARK[d.state] ?? ""} <code>${short(d.sha)}</code> ${escapeHtml(d.state)} (deployment ${d.id})</li>`);
-      const waiting = s.waiting.map((d) => `<li>⏸ <code>${short(d.sha)}</code> waits at ${escapeHtml(s.stage.environment)}'s gates${d.pull ? ` (${escapeHtml(d.pull.title)})` : ""}</li>`);
+      const waiting = s.waiting.map(({ deployment: d, gate }) => `<li class="held">⏸ <code>${short(d.sha)}</code>${d.pull ? ` ${escapeHtml(d.pull.title)}` : ""} waits: ${escapeHtml(gate)}</li>`);
       const list = running.length + waiting.length ? `<ul class="waiting">${[...running, ...waiting].join("")}</ul>` : "";
       return `<section class="stage"><h2><a href="${base}/env/${encodeURIComponent(s.stage.environment)}">${escapeHtml(s.stage.environment)}</a>${s.stage.production ? ' <span class="tag">production</span>' : ""}</h2>${live}${lock}${list}</section>`;
     })

@@ -4,6 +4,9 @@ import { parse as parseYaml } from "yaml";
 import { defaultConfig, parseConfig, type ShiplineConfig } from "../config/schema.js";
 import { parseInsight, type InsightDeployment, type InsightPage } from "../insight/deployments.js";
 import { doraFigures, liveAt, rolledBackIds } from "../insight/dora.js";
+import { checksGate, freezeGate, soakGate } from "../gates/gates.js";
+import { approvalGate } from "../gates/approvals.js";
+import { CHECK_RUN_NAME } from "../github/records.js";
 import { parseCookies, serializeCookie, sign, unsign } from "./cookies.js";
 import { historyPage, layout, pipelinePage, repositoriesPage, signInPage, STYLESHEET, type StageView, type Viewer } from "./pages.js";
 import type { KeyValueStore } from "./store.js";
@@ -265,7 +268,7 @@ export function createSite(options: SiteOptions) {
         viewer,
         repository: repo.fullName,
         repoUrl: page.url,
-        stages: stageViews(config, page),
+        stages: stageViews(config, page, now()),
         dora: config.stages.map((s) => doraFigures(page.deployments, s.environment, days, now())),
         days,
         readAt,
@@ -295,7 +298,7 @@ function configOf(text: string | null): ShiplineConfig {
 }
 
 /** Each stage: what is live, its lock, what runs there now, and what succeeded before it and waits. */
-export function stageViews(config: ShiplineConfig, page: InsightPage): StageView[] {
+export function stageViews(config: ShiplineConfig, page: InsightPage, now: Date): StageView[] {
   const of = (env: string) => page.deployments.filter((d) => d.environment.toLowerCase() === env.toLowerCase());
   return config.stages.map((stage, i) => {
     const here = of(stage.environment);
@@ -308,8 +311,22 @@ export function stageViews(config: ShiplineConfig, page: InsightPage): StageView
           .filter((d) => d.task === "deploy" && d.state === "success" && !reached.has(d.sha) && (!live || d.id > (of(previous.environment).find((p) => p.sha === live.sha)?.id ?? 0)))
           .slice(0, 5)
       : [];
-    return { stage, live, lock: page.locks.get(stage.environment), running, waiting };
+    return { stage, live, lock: page.locks.get(stage.environment), running, waiting: waiting.map((d) => ({ deployment: d, gate: waitingGate(config, i, d, now) })) };
   });
+}
+
+/**
+ * Why a SHA that succeeded in the previous stage is not in this one yet, in the gates' words:
+ * the first gate that holds (checks on the SHA, freeze, soak, approvals), else the command that
+ * takes it there. Approvals are recorded in the pull request's comment, which this page does
+ * not read: a stage that asks for them shows them as awaited.
+ */
+function waitingGate(config: ShiplineConfig, index: number, d: InsightDeployment, now: Date): string {
+  const stage = config.stages[index]!;
+  const gates = [checksGate(stage, d.checks.filter((c) => c.name !== CHECK_RUN_NAME)), freezeGate(stage, now, false), soakGate(config.stages[index - 1], d.successAt, now), approvalGate(stage, d.sha, [], null)];
+  const closed = gates.find((g) => g.state === "rejected") ?? gates.find((g) => g.state === "pending");
+  if (closed) return `${closed.gate}: ${closed.message}`;
+  return stage.auto ? "every gate is open: the promotion is due" : `on command: \`/deploy ${stage.environment}\``;
 }
 
 function safeDecode(part: string): string {

@@ -51,6 +51,7 @@ export const FACTS_QUERY = /* GraphQL */ `
         reviewDecision
         reviews(states: [APPROVED], first: 1) { totalCount }
         commits(last: 1) { nodes { commit { oid committedDate statusCheckRollup { ...ShiplineChecks } } } }
+        firstCommit: commits(first: 1) { nodes { commit { committedDate } } }
         comments(last: 100) { nodes { databaseId body viewerDidAuthor author { login } } }
       }
     }
@@ -121,6 +122,7 @@ const response = z.object({
         author: login,
         reviewDecision: z.string().nullable(),
         reviews: z.object({ totalCount: z.number() }).nullable(),
+        firstCommit: z.object({ nodes: z.array(z.object({ commit: z.object({ committedDate: z.string() }) })) }).optional(),
         commits: z.object({
           nodes: z.array(z.object({ commit: z.object({ oid: z.string(), committedDate: z.string(), statusCheckRollup: rollup }) })),
         }),
@@ -158,6 +160,8 @@ export interface PullFacts {
   fork: boolean;
   head: string;
   headCommittedAt: string;
+  /** When the pull request's first commit was made: where its lead time starts. */
+  firstCommittedAt: string | null;
   mergeCommit: string | null;
   author: string | null;
   approved: boolean;
@@ -244,6 +248,7 @@ export function parseFacts(data: unknown, options: { shiplineLogin?: string } = 
           fork: pr.isCrossRepository,
           head: pr.headRefOid,
           headCommittedAt: head?.committedDate ?? "",
+          firstCommittedAt: pr.firstCommit?.nodes[0]?.commit.committedDate ?? null,
           mergeCommit: pr.mergeCommit?.oid ?? null,
           author: pr.author?.login ?? null,
           approved: pr.reviewDecision === "APPROVED" || (pr.reviewDecision === null && (pr.reviews?.totalCount ?? 0) > 0),

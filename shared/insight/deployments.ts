@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CONFIG_PATH } from "../config/schema.js";
 import { LOCK_REF_PREFIX, readLock, type LockState } from "../locks/lock.js";
 import { shiplineOf } from "../github/payload.js";
+import type { CheckFact } from "../github/facts.js";
 
 /**
  * What the dashboard reads of a repository, in one GraphQL request per 100 deployments: the
@@ -27,6 +28,7 @@ export const INSIGHT_QUERY = /* GraphQL */ `
           commit {
             committedDate
             messageHeadline
+            statusCheckRollup { contexts(first: 50) { nodes { __typename ... on CheckRun { databaseId name status conclusion } ... on StatusContext { context state } } } }
             associatedPullRequests(first: 1) { nodes { number title url commits(first: 1) { nodes { commit { committedDate } } } } }
           }
         }
@@ -59,6 +61,19 @@ const response = z.object({
             .object({
               committedDate: z.string(),
               messageHeadline: z.string().optional(),
+              statusCheckRollup: z
+                .object({
+                  contexts: z.object({
+                    nodes: z.array(
+                      z.union([
+                        z.object({ __typename: z.literal("CheckRun"), databaseId: z.number().nullable(), name: z.string(), status: z.string(), conclusion: z.string().nullable() }),
+                        z.object({ __typename: z.literal("StatusContext"), context: z.string(), state: z.string() }),
+                      ]),
+                    ),
+                  }),
+                })
+                .nullable()
+                .optional(),
               associatedPullRequests: z
                 .object({ nodes: z.array(z.object({ number: z.number(), title: z.string(), url: z.string().optional(), commits: z.object({ nodes: z.array(z.object({ commit: z.object({ committedDate: z.string() }) })) }).optional() })) })
                 .nullable()
@@ -97,6 +112,8 @@ export interface InsightDeployment {
   changeStartedAt: string | null;
   /** What a rollback replaced: the deployment id, or the SHA. */
   replaces: { id: number | null; sha: string | null } | null;
+  /** The commit's latest check runs and statuses: what a checks gate reads. */
+  checks: CheckFact[];
 }
 
 export interface InsightPage {
@@ -149,6 +166,9 @@ export function parseInsight(data: unknown): InsightPage {
         endedAt: statuses.find((s) => FINAL.has(s.state))?.at ?? null,
         pull: pr ? { number: pr.number, title: pr.title, url: pr.url ?? null } : null,
         changeStartedAt: pr?.commits?.nodes[0]?.commit.committedDate ?? n.commit?.committedDate ?? null,
+        checks: (n.commit?.statusCheckRollup?.contexts.nodes ?? []).map((c, i) =>
+          c.__typename === "CheckRun" ? { name: c.name, id: c.databaseId ?? i, status: c.status.toLowerCase(), conclusion: c.conclusion?.toLowerCase() ?? null } : { name: c.context, id: i, status: c.state.toLowerCase(), conclusion: null },
+        ),
         replaces: typeof replacesId === "number" || typeof replacesSha === "string" ? { id: typeof replacesId === "number" ? replacesId : null, sha: typeof replacesSha === "string" ? replacesSha : null } : null,
       };
     })

@@ -74,6 +74,15 @@ function nextStep({ status, config, next, followUp }: StatusReport): string {
   }
 }
 
+/** Once a pull request is live on a production stage: its lead time, from its first commit (DORA's measure). */
+function leadTime({ status, config, facts }: StatusReport): string {
+  const stage = config.stages[stageIndexOf(config, status.deployment.environment)];
+  const pull = facts.pull;
+  if (!stage?.production || !pull?.firstCommittedAt || pull.number !== status.deployment.shipline?.pr) return "";
+  const ms = Date.parse(status.at) - Date.parse(pull.firstCommittedAt);
+  return Number.isFinite(ms) && ms >= 0 ? ` Lead time: ${formatDuration(ms)}, from #${pull.number}'s first commit to ${escapeMarkdown(status.deployment.environment)}.` : "";
+}
+
 /** The PR comment's outcome line for a final deployment status. */
 export function statusOutcome(report: StatusReport): string {
   const { status } = report;
@@ -87,7 +96,7 @@ export function statusOutcome(report: StatusReport): string {
       const replaced = typeof deployment.shipline?.replaces === "string" ? `\`${shortSha(deployment.shipline.replaces)}\`` : "the version it replaced";
       return `↩️ **${env} rolled back to ${sha}** ${meta}. ${replaced} is marked rolled back and is no longer offered as the last good version.`;
     }
-    return `✅ **${sha} is live on ${env}** ${meta}. ${nextStep(report)}`.trimEnd();
+    return `✅ **${sha} is live on ${env}** ${meta}. ${nextStep(report)}${leadTime(report)}`.trimEnd();
   }
   const why = status.description ? `: ${escapeMarkdown(status.description, 300)}` : "";
   if (rollback) {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../emulator/root.js";
 import { expectContractKept } from "../helpers/loop.js";
 import { HOSTILE_TITLE, startDashboardWorld } from "../helpers/dashboard.js";
+import { formatMs } from "../../shared/dashboard/pages.js";
 
 /**
  * Debian's Chromium (`.ci/run` installs the `chromium` package), driven by playwright-core:
@@ -50,8 +51,20 @@ describe("the dashboard in a real browser (Debian's Chromium)", () => {
 
     await page.getByRole("link", { name: "acme/shop" }).click();
     await page.getByRole("link", { name: "7 days" }).click();
-    const production = page.locator("table.dora tr", { hasText: "production" });
-    expect(await production.locator("td").allInnerTexts()).toEqual([expect.stringMatching(/^1 \(0\.14\/day\)$/), expect.stringMatching(/^\d+[sm]/), expect.stringMatching(/^\d+[sm]/), "50% (1/2)", expect.stringMatching(/^\d+s$/)]);
+    // The figures computed by hand from what GitHub (the emulator) recorded for this history:
+    // one release shipped (lead time: its pull request's first commit to its success), one failed
+    // and was rolled back automatically (restored when the rollback succeeded).
+    const repo = world.emulator.scenario.repo("acme/shop");
+    const production = [...repo.deployments.values()].filter((d) => d.environment === "production").sort((a, b) => a.id - b.id);
+    const shipped = production.find((d) => d.task === "deploy" && d.statuses.some((s) => s.state === "success"))!;
+    const failed = production.find((d) => d.statuses.some((s) => s.state === "failure"))!;
+    const rollback = production.find((d) => d.task === "deploy:rollback")!;
+    const at = (d: typeof shipped, state: string) => Date.parse(d.statuses.find((s) => s.state === state)!.created_at);
+    const firstCommit = Date.parse(repo.commits.get([...repo.pulls.values()].find((p) => p.title === "feat: a shopping cart")!.head.sha)!.date);
+    const lead = formatMs(at(shipped, "success") - firstCommit);
+    const restore = formatMs(at(rollback, "success") - at(failed, "failure"));
+    const row = page.locator("table.dora tr", { hasText: "production" });
+    expect(await row.locator("td").allInnerTexts()).toEqual(["1 (0.14/day)", lead, lead, "50% (1/2)", restore]);
     expect(await page.locator(".stage h2").allInnerTexts()).toEqual(["staging", "production production"]);
     await page.screenshot({ path: join(SHOTS, "dashboard-pipeline.png"), fullPage: true });
 

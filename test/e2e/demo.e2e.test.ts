@@ -1,5 +1,4 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -7,7 +6,7 @@ const root = new URL("../../", import.meta.url).pathname;
 // README's first command is `npm ci && npm run demo`: the demo must tell its story and exit 0.
 describe("npm run demo", () => {
   it("plays the story against the emulator and exits 0 with per-step request counts", async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ["dist/demo.js"], { cwd: root, timeout: 170_000 });
+    const { stdout, dashboard } = await runServing();
     expect(stdout).toContain("bob merges pull request #1: the merged commit becomes a deployment to staging");
     expect(stdout).toMatch(/deployment \d+: [0-9a-f]{7} to staging by shipline\[bot\], payload \{"shipline":\{"trigger":"merge","actor":"bob","pr":1,"stage":0\}\}; in_progress -> success/);
     expect(stdout).toContain("deployments of");
@@ -36,5 +35,42 @@ describe("npm run demo", () => {
     expect(stdout).toContain("### ⚡ Performance");
     expect(stdout).toContain("- faster checkout (#2) by @alice");
     expect(stdout).toContain("Every request was checked against GitHub's OpenAPI description and app.yml's permissions, on a private repository: all accepted.");
-  }, 180_000);
+    // `--serve`: the dashboard on what the story made, signed in as the printed demo user.
+    expect(stdout).toMatch(/Open the dashboard: http:\/\/\S+\/dashboard/);
+    expect(dashboard).toContain("<h1>acme/shop</h1>");
+    expect(dashboard).toMatch(/<tr><th scope="row">production<\/th><td>\d+ \(/);
+  }, 300_000);
 });
+
+/**
+ * `node dist/demo.js --serve`: the story, then the emulator and the app kept running. The
+ * dashboard is read as a browser would (sign in, follow GitHub's redirects), then the demo is
+ * stopped with Ctrl-C and must exit 0.
+ */
+async function runServing(): Promise<{ stdout: string; dashboard: string }> {
+  const child = spawn(process.execPath, ["dist/demo.js", "--serve"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const deadline = Date.now() + 280_000;
+  while (!stdout.includes("Stop with Ctrl-C.") && child.exitCode === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+  if (!stdout.includes("Stop with Ctrl-C.")) {
+    child.kill("SIGKILL");
+    throw new Error(`the demo did not reach --serve:\n${stdout}\n${stderr}`);
+  }
+  const base = /Open the dashboard: (http:\/\/\S+)\/dashboard/.exec(stdout)![1]!;
+  const cookies: string[] = [];
+  const keep = (r: Response) => cookies.push(...r.headers.getSetCookie().map((c) => c.split(";")[0]!));
+  const start = await fetch(`${base}/login`, { redirect: "manual" });
+  keep(start);
+  const back = await fetch(start.headers.get("location")!, { redirect: "manual" });
+  const callback = await fetch(back.headers.get("location")!, { redirect: "manual", headers: { cookie: cookies.join("; ") } });
+  keep(callback);
+  const page = await fetch(`${base}/dashboard/acme/shop`, { headers: { cookie: cookies.join("; ") } });
+  const dashboard = await page.text();
+  child.kill("SIGINT");
+  expect(await exited).toBe(0);
+  return { stdout, dashboard };
+}

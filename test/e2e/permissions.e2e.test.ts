@@ -119,6 +119,27 @@ describe("registering the app: GitHub refuses a manifest whose events its permis
     expect(((await conversion.json()) as any).permissions).toEqual(manifest.default_permissions);
   });
 
+  it("records the app's OAuth client id and secret beside its other settings (the dashboard's sign-in needs them)", async () => {
+    const form = await submit(await setupManifest());
+    const code = new URL(form.headers.get("location")!).searchParams.get("code")!;
+    const probotLib = join(createRequire(import.meta.url).resolve("probot"), "..");
+    const { ManifestCreation } = (await import(join(probotLib, "manifest-creation.js"))) as { ManifestCreation: new (o: { updateEnv: (env: Record<string, string>) => void }) => { createAppFromCode(code: string, options: object): Promise<string> } };
+    const written: Record<string, string> = {};
+    const saved = { host: process.env.GHE_HOST, protocol: process.env.GHE_PROTOCOL };
+    Object.assign(process.env, { GHE_HOST: emulator.host, GHE_PROTOCOL: "http" });
+    try {
+      // Probot's own setup code, as `npm run setup` runs it; what it would write to .env is captured.
+      await new ManifestCreation({ updateEnv: (env) => Object.assign(written, env) }).createAppFromCode(code, {});
+    } finally {
+      for (const [key, value] of [["GHE_HOST", saved.host], ["GHE_PROTOCOL", saved.protocol]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    expect(Object.keys(written).sort()).toEqual(["APP_ID", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "PRIVATE_KEY", "WEBHOOK_SECRET"]);
+    expect(written.GITHUB_CLIENT_ID).toBe("Iv1.emulator");
+  });
+
   it("refuses issue_comment without the issues permission, with GitHub's message", async () => {
     const manifest = await setupManifest();
     const { issues: _issues, ...permissions } = manifest.default_permissions;

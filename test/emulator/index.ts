@@ -242,7 +242,7 @@ export async function startEmulator(options: EmulatorOptions) {
           const manifest = manifests.get(String(req.params?.code));
           if (!manifest) return res.status(404).json({ message: "Not Found" });
           manifests.delete(String(req.params?.code));
-          res.status(201).json({ id: options.appId, slug: options.appSlug ?? "shipline", name: manifest.name, pem: options.privateKey ?? "", webhook_secret: options.webhookSecret, client_id: "Iv1.emulator", client_secret: randomBytes(20).toString("hex"), permissions: manifest.default_permissions, events: manifest.default_events, html_url: `http://${host}/apps/${options.appSlug ?? "shipline"}` });
+          res.status(201).json({ id: options.appId, slug: options.appSlug ?? "shipline", name: manifest.name, pem: options.privateKey ?? "", webhook_secret: options.webhookSecret, client_id: oauth.clientId, client_secret: oauth.clientSecret, permissions: manifest.default_permissions, events: manifest.default_events, html_url: `http://${host}/apps/${options.appSlug ?? "shipline"}` });
         });
         router.post(`${API_PATH}/app/installations/:id/access_tokens`, (req: Request, res: Response) => {
           if (!/^bearer /i.test(String(req.headers.authorization))) return res.status(401).json({ message: "A JSON web token is required" });

@@ -45,6 +45,8 @@ export interface FactsOptions {
     checks: string | null;
     commentId: number | null;
     commentBody: string;
+    /** When the pull request's first commit was made (lead time). */
+    firstCommittedAt: string;
     /** Whether the app wrote that comment (false: someone else did, markers or not). */
     commentByViewer: boolean;
     /** The branch it merges into (the default branch, `master`, unless said). */
@@ -88,6 +90,7 @@ export function factsData(o: FactsOptions = {}) {
               author: { login: p.author ?? "Codertocat" },
               reviewDecision: p.reviewDecision ?? null,
               reviews: { totalCount: p.approvals ?? 0 },
+              ...(p.firstCommittedAt ? { firstCommit: { nodes: [{ commit: { committedDate: p.firstCommittedAt } }] } } : {}),
               commits: { nodes: [{ commit: { oid: head, committedDate: p.headCommittedAt ?? "2019-05-15T15:00:00Z", statusCheckRollup: p.checks === null ? null : rollupOf(p.headChecks, p.checks ?? "SUCCESS") } }] },
               comments: { nodes: p.commentId ? [{ databaseId: p.commentId, body: p.commentBody ?? `${COMMENT_MARKER}\nold`, viewerDidAuthor: p.commentByViewer ?? true, author: { login: p.commentByViewer === false ? "mallory" : "shipline" } }] : [] },
             },
