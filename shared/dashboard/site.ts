@@ -51,7 +51,7 @@ const SESSION_S = 8 * 3600;
 const PAGE_SIZE = 20;
 
 /** No script, no frame, no foreign origin: only the page, its stylesheet and inline SVG. */
-export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'";
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
  * The dashboard: "Sign in with GitHub" (GitHub App user authorization), then, for the
