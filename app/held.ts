@@ -28,8 +28,9 @@ export function heldContextOf(context: Context): HeldContext {
  */
 export async function decideHeldFor(app: Probot, context: HeldContext, sha: string, mergeContext: Context | null = null): Promise<void> {
   const github = await gatewayFor(context.octokit, context.repo);
+  // A merge held for its checks: Shipline's check run on the commit says so (one GET).
+  if (mergeContext) await deployHeldMerge(mergeContext, sha);
   const held = await decideHeld({ github, sha, loadConfig: defaultBranchLoader(context.octokit, context.repo), repositoryUrl: context.repositoryUrl, now: new Date() });
-  if (held.mergeHeld && mergeContext) await deployHeldMerge(mergeContext, sha);
   for (const f of held.followed) context.log.info({ sha, next: f.next.kind, followUp: f.followUp?.id, gate: f.next.kind === "hold" ? f.next.gate.gate : undefined, requests: github.requests }, "held promotion decided again");
   if (held.decideAgainAt) scheduleHeld(app, context, sha, held.decideAgainAt);
 }

@@ -595,7 +595,8 @@ describe("check run buttons (app/buttons.ts)", () => {
       github().get(`${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "Codertocat" } });
       github().get("/orgs/acme/teams/release-managers/memberships/Codertocat").reply(membership, membership === 200 ? { url: "u", role: "member", state: "active" } : { message: "Not Found" });
       answers();
-      if (membership === 200) factsQuery(null, undefined, HEAD).reply(200, { data: factsData({ config: APPROVALS }) });
+      // The approval completes the count: the held promotions of that SHA are looked up (none: it was never deployed).
+      if (membership === 200) github().get(`${REPO}/deployments`).query({ sha: HEAD, per_page: 100 }).reply(200, []);
       await receive(commentOnPullRequest("/approve production"));
       return (seen.find((r) => route(r) === `POST ${REPO}/issues/1/comments`)!.body as { body: string }).body;
     };
@@ -607,7 +608,8 @@ describe("check run buttons (app/buttons.ts)", () => {
       expect(seen.some((r) => route(r) === `POST ${REPO}/deployments`)).toBe(false);
       // The membership is asked once, for the team named; the held deploys of that SHA are read after.
       expect(seen.filter((r) => r.path.startsWith("/orgs/")).map(route)).toEqual(["GET /orgs/acme/teams/release-managers/memberships/Codertocat"]);
-      expect(seen.filter((r) => route(r) === "POST /graphql")).toHaveLength(2);
+      expect(seen.filter((r) => route(r) === "POST /graphql")).toHaveLength(1);
+      expect(seen.at(-1)!.path).toBe(`${REPO}/deployments?sha=${HEAD}&per_page=100`);
     });
 
     it("refuses someone outside the team (not_approver) and records nothing", async () => {

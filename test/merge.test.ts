@@ -344,8 +344,6 @@ describe("push -> deployment (app/merge.ts)", () => {
       const held = { pullRequest: 17, actor: "alice", title: "Add refunds", trigger: "merge", sha } as const;
       const { heldMergeMarker } = await import("../shared/render/check-runs.js");
       mockInstallationToken(checkRun.installation.id);
-      // The held deploys' look-up: Shipline's own run on the commit still runs, so a merge is held.
-      factsQuery(null, { owner: checkRun.repository.owner.login, repo: checkRun.repository.name }, sha).reply(200, { data: factsData({ commitChecks: [["Shipline", "in_progress", null], ["ci/test", "completed", "success"]] }) });
       github()
         .get(`${repo}/commits/${sha}/check-runs`)
         .query((q) => q.check_name === "Shipline")
@@ -355,6 +353,11 @@ describe("push -> deployment (app/merge.ts)", () => {
       factsQuery(null, { owner: checkRun.repository.owner.login, repo: checkRun.repository.name }, sha).reply(200, { data: factsData({ commitChecks: [["ci/test", "completed", "success"]] }) });
       github().post(`${repo}/deployments`).reply(201, deploymentResponse(77, sha));
       github().patch(`${repo}/check-runs/31`).reply(200, { id: 31 });
+      // Then the held promotions' look-up (now the staging deployment just made: no promotion
+      // is due, the pipeline has one stage), and the protection rule's part: no run waits.
+      github().get(`${repo}/deployments`).query({ sha, per_page: 100 }).reply(200, [{ ...deploymentResponse(77, sha), task: "deploy", payload: { shipline: { stage: 0 } } }]);
+      github().get(`${repo}/contents/.github%2Fshipline.yml`).reply(404, { message: "Not Found" });
+      github().get(`/repos/${checkRun.repository.owner.login}/.github/contents/.github%2Fshipline.yml`).reply(404, { message: "Not Found" });
       // Then the protection rule's part: no run waits on this commit.
       github().get(`${repo}/actions/runs`).query(true).reply(200, { total_count: 0, workflow_runs: [] });
       await testProbot().receive({ id: "green", name: "check_run", payload: checkRun as any });

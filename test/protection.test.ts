@@ -48,8 +48,14 @@ function mockChecks(runs: Array<Record<string, unknown>>, statuses: Array<Record
 const review = () => github().post(`${REPO}/actions/runs/${RUN}/deployment_protection_rule`).reply(204);
 
 /** The look-up for a merge Shipline held for its checks (none here): a check finishing asks it first. */
-/** The held deploys' look-up (one facts query with the commit's checks): nothing is held on that commit. */
-const noHeldMerge = (_repo: string, sha: string) => factsQuery(null, undefined, sha).reply(200, { data: factsData({ commitChecks: [["test", "completed", "success"]] }) });
+/** The held deploys' look-ups, two GETs: no merge held by Shipline's check run, no deployment of that commit to promote. */
+const noHeldMerge = (repo: string, sha: string) => {
+  github()
+    .get(`${repo}/commits/${sha}/check-runs`)
+    .query((q) => q.check_name === "Shipline")
+    .reply(200, { total_count: 0, check_runs: [] });
+  github().get(`${repo}/deployments`).query({ sha, per_page: 100 }).reply(200, []);
+};
 
 describe("Shipline as a custom deployment protection rule (app/protection.ts)", () => {
   let seen: SeenRequest[];

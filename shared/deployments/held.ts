@@ -1,8 +1,8 @@
 import { stageIndexOf } from "../config/schema.js";
-import { configFromFacts, type LoadedConfig } from "../config/load.js";
+import type { LoadedConfig } from "../config/load.js";
 import { FACTS_QUERY, parseFacts, type DeploymentFact, type RepoFacts } from "../github/facts.js";
 import type { GitHubGateway } from "../github/gateway.js";
-import { CHECK_RUN_NAME } from "../github/records.js";
+import { shiplineOf } from "../github/payload.js";
 import { decideAgainAtOf } from "../gates/gates.js";
 import { deploymentsOf } from "../pipeline/history.js";
 import type { FinalStatus } from "../render/status.js";
@@ -17,11 +17,11 @@ export interface HeldInput {
 }
 
 export interface HeldResult {
-  /** Shipline's check run on the SHA is still running: a merge held for its checks (app/merge.ts decides it). */
-  mergeHeld: boolean;
   followed: FollowResult[];
   /** When to read again by itself (a soak or a freeze ending); null when an event will. */
   decideAgainAt: string | null;
+  /** What it cost: GitHub requests. */
+  requests: number;
 }
 
 /**
@@ -58,18 +58,26 @@ function successOf(d: DeploymentFact): FinalStatus {
 }
 
 /**
- * Something a held deploy of `sha` waits for may have changed (a check completed, an approval
- * arrived, a soak or a freeze ended): decide its held promotions again. One facts query when
- * nothing is held; the promotion, check run and comment when it goes on.
+ * Something a held promotion of `sha` waits for may have changed (a check completed, an approval
+ * arrived, a soak or a freeze ended): decide it again. Check runs complete all the time, so the
+ * look-up is cheap first: one REST GET of the SHA's deployments (Octokit spaces GraphQL queries
+ * one second apart per installation, like writes) and the config only when Shipline deployed
+ * the SHA to a stage whose next one has none of it; the facts query only when the config says
+ * that next stage is automatic.
  */
 export async function decideHeld({ github, sha, loadConfig, repositoryUrl, now }: HeldInput): Promise<HeldResult> {
-  const facts = parseFacts(await github.facts(FACTS_QUERY, null, sha));
-  const mergeHeld = (facts.commitChecks ?? []).some((c) => c.name === CHECK_RUN_NAME && c.status !== "completed");
-  const result: HeldResult = { mergeHeld, followed: [], decideAgainAt: null };
-  if (!facts.deployments.some((d) => d.sha === sha && d.shipline && d.state === "success")) return result;
-  const loaded = await configFromFacts(facts, loadConfig);
-  if (!loaded.ok) return result;
+  const result: HeldResult = { followed: [], decideAgainAt: null, requests: 0 };
+  const before = github.requests;
+  const done = () => ((result.requests = github.requests - before), result);
+  const shipped = (await github.deploymentsOfSha(sha)).map((d) => ({ task: d.task, shipline: shiplineOf(d.payload) })).filter((d) => d.shipline && d.task === "deploy");
+  const stages = new Set(shipped.map((d) => d.shipline!.stage).filter((i): i is number => typeof i === "number"));
+  if (![...stages].some((i) => !stages.has(i + 1))) return done();
+  const loaded = await loadConfig(true);
+  if (!loaded.ok) return done();
   const config = loaded.config;
+  if (![...stages].some((i) => config.stages[i + 1]?.auto && !stages.has(i + 1))) return done();
+
+  const facts = parseFacts(await github.facts(FACTS_QUERY, null, sha));
   for (const held of pendingPromotions(facts, sha, config.stages)) {
     if (stageIndexOf(config, held.environment) === -1) continue;
     const pr = typeof held.shipline?.pr === "number" ? held.shipline.pr : null;
@@ -82,5 +90,5 @@ export async function decideHeld({ github, sha, loadConfig, repositoryUrl, now }
       if (at && (result.decideAgainAt === null || at < result.decideAgainAt)) result.decideAgainAt = at;
     }
   }
-  return result;
+  return done();
 }

@@ -94,6 +94,11 @@ export class GitHubGateway {
     return response.data as T;
   }
 
+  /** Every deployment of one SHA, newest first: a GET, which Octokit does not space like writes and GraphQL. */
+  deploymentsOfSha(sha: string): Promise<Deployment[]> {
+    return this.call<Deployment[]>("GET /repos/{owner}/{repo}/deployments", { sha, per_page: 100 });
+  }
+
   /** Deployments of one SHA to one environment, newest first (GitHub's order). */
   listDeployments(filter: { sha: string; environment: string; task?: string }): Promise<Deployment[]> {
     return this.call<Deployment[]>("GET /repos/{owner}/{repo}/deployments", { ...filter, per_page: 100 });
