@@ -1,7 +1,7 @@
 import type { Context, Probot } from "probot";
 import { gatewayFor } from "./github.js";
 import { decideAgain } from "./decide-again.js";
-import { deployHeldMerge } from "./merge.js";
+import { deployHeldMerge, type MergeContext } from "./merge.js";
 import { defaultBranchLoader } from "../shared/config/load.js";
 import { decideHeld } from "../shared/deployments/held.js";
 
@@ -26,10 +26,10 @@ export function heldContextOf(context: Context): HeldContext {
  * freeze ends with no event: a timer says when to read again (a restart loses it; the next
  * check, approval or status on that commit decides too).
  */
-export async function decideHeldFor(app: Probot, context: HeldContext, sha: string, mergeContext: Context | null = null): Promise<void> {
+export async function decideHeldFor(app: Probot, context: HeldContext, sha: string, mergeContext: MergeContext | null = null): Promise<void> {
   const github = await gatewayFor(context.octokit, context.repo);
   // A merge held for its checks: Shipline's check run on the commit says so (one GET).
-  if (mergeContext) await deployHeldMerge(mergeContext, sha);
+  if (mergeContext) await deployHeldMerge(app, mergeContext, sha);
   const held = await decideHeld({ github, sha, loadConfig: defaultBranchLoader(context.octokit, context.repo), repositoryUrl: context.repositoryUrl, now: new Date() });
   for (const f of held.followed) context.log.info({ sha, next: f.next.kind, followUp: f.followUp?.id, gate: f.next.kind === "hold" ? f.next.gate.gate : undefined, requests: github.requests }, "held promotion decided again");
   if (held.decideAgainAt) scheduleHeld(app, context, sha, held.decideAgainAt);

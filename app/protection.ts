@@ -7,6 +7,7 @@ import { configFromFacts, defaultBranchLoader } from "../shared/config/load.js";
 import { shiplineOf } from "../shared/github/payload.js";
 import { decideAgain } from "./decide-again.js";
 import { decideHeldFor, heldContextOf } from "./held.js";
+import { mergeContextOf } from "./merge.js";
 import { checksToWaitFor, decideProtection, shiplineRequestOf, type ProtectionRequest } from "../shared/gates/protection.js";
 
 // The event's own fields, validated: its types lag behind GitHub (sha and ref are recent).
@@ -99,14 +100,14 @@ async function decideAgainFor(app: Probot, context: Context, sha: string): Promi
 export async function onCheckCompleted(app: Probot, context: Context<"check_run.completed">): Promise<void> {
   const run = context.payload.check_run;
   if (run.name === "Shipline") return;
-  await decideHeldFor(app, heldContextOf(context), run.head_sha, context);
+  await decideHeldFor(app, heldContextOf(context), run.head_sha, mergeContextOf(context));
   await decideAgainFor(app, context, run.head_sha);
 }
 
 /** A commit status (CI that reports statuses, not check runs) that is no longer pending. */
 export async function onStatus(app: Probot, context: Context<"status">): Promise<void> {
   if (context.payload.state === "pending") return context.log.debug({ sha: context.payload.sha }, "a pending status decides nothing");
-  await decideHeldFor(app, heldContextOf(context), context.payload.sha, context);
+  await decideHeldFor(app, heldContextOf(context), context.payload.sha, mergeContextOf(context));
   await decideAgainFor(app, context, context.payload.sha);
 }
 

@@ -1,5 +1,5 @@
 import nock from "nock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { github, mockInstallationToken, resetRequests, testProbot, factsQuery } from "./helpers/probot.js";
 import { heldMergeOf } from "../shared/render/check-runs.js";
 import { examplesOf, withInstallation } from "./helpers/examples.js";
@@ -364,6 +364,48 @@ describe("push -> deployment (app/merge.ts)", () => {
       expect(seen.find((r) => r.method === "POST" && r.path.endsWith("/deployments"))!.body).toMatchObject({ ref: sha, environment: "staging", payload: { shipline: { trigger: "merge", actor: "alice", pr: 17 } }, description: "Shipline: " + sha.slice(0, 7) + " to staging (PR #17 merged by alice)" });
       expect(seen.some((r) => r.method === "POST" && r.path.endsWith("/check-runs"))).toBe(false);
       expect(seen.find((r) => r.method === "PATCH")!.body).toMatchObject({ status: "completed", conclusion: "neutral", external_id: "deployment:77" });
+    });
+
+    it("holds a merge while the first stage is frozen, and deploys it when the freeze ends (a timer, no event)", async () => {
+      const { decideAgain } = await import("../app/decide-again.js");
+      const due: Array<{ run: () => void; ms: number }> = [];
+      const realTimer = decideAgain.setTimer;
+      decideAgain.setTimer = (run, ms) => {
+        due.push({ run, ms });
+        return setTimeout(() => {}, 0);
+      };
+      try {
+        const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+        const frozen = `stages:\n  - environment: staging\n    auto: true\n    freeze:\n      - { from: "${day(-1)}", to: "${day(1)}", reason: "sales" }\n`;
+        mockInstallationToken();
+        mockConfig(frozen);
+        factsQuery(null, undefined, SHA).reply(200, { data: factsData({ commitChecks: [["ci/test", "completed", "success"]] }) });
+        github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+        github().post(`${REPO}/check-runs`).reply(201, { id: 33 });
+        await testProbot().receive({ id: "frozen", name: "push", payload: pushToDefaultBranch() as any });
+        expect(seen.some((r) => r.path.endsWith("/deployments"))).toBe(false);
+        expect(seen.find((r) => r.method === "POST" && r.path.endsWith("/check-runs"))!.body).toMatchObject({ status: "in_progress", output: { title: "Frozen: staging waits for the freeze to end" } });
+        // Read again at the freeze's end (or in 6 hours, the longest wait, when it ends later).
+        expect(due).toHaveLength(1);
+        expect(due[0]!.ms).toBeLessThanOrEqual(6 * 3600_000);
+
+        // The freeze is over when the timer fires: the held run is found again, and the merge deployed, editing it.
+        const held = (seen.find((r) => r.method === "POST" && r.path.endsWith("/check-runs"))!.body as { external_id: string }).external_id;
+        vi.useFakeTimers({ toFake: ["Date"], now: Date.parse(`${day(2)}T00:00:00Z`) });
+        seen = resetRequests();
+        mockInstallationToken();
+        github().get(`${REPO}/commits/${SHA}/check-runs`).query(true).reply(200, { total_count: 1, check_runs: [{ id: 33, name: "Shipline", head_sha: SHA, status: "in_progress", conclusion: null, external_id: held, output: { title: "t", summary: "s" } }] });
+        mockConfig(frozen);
+        factsQuery(null, undefined, SHA).reply(200, { data: factsData({ commitChecks: [["ci/test", "completed", "success"]] }) });
+        github().post(`${REPO}/deployments`).reply(201, deploymentResponse(78));
+        github().patch(`${REPO}/check-runs/33`).reply(200, { id: 33 });
+        due[0]!.run();
+        await vi.waitFor(() => expect(seen.some((r) => r.method === "PATCH")).toBe(true), { timeout: 5000 });
+        expect(seen.find((r) => r.method === "POST" && r.path.endsWith("/deployments"))!.body).toMatchObject({ ref: SHA, environment: "staging" });
+      } finally {
+        vi.useRealTimers();
+        decideAgain.setTimer = realTimer;
+      }
     });
 
     it("says a failed check stopped the merge's deployment, and deploys nothing", async () => {

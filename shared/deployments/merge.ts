@@ -6,9 +6,9 @@ import type { Outcome } from "../render/outcome.js";
 import { FACTS_QUERY, parseFacts } from "../github/facts.js";
 import { shiplineOf } from "../github/payload.js";
 import { CHECK_RUN_NAME, deploymentDescription, heldMergeCheckRun, lockedCheckRun, pipelineCheckRun, shaMismatchCheckRun } from "../render/check-runs.js";
-import { checksGate } from "../gates/gates.js";
+import { checksGate, freezeGate } from "../gates/gates.js";
 
-export type MergeReason = "deployed" | "already_deployed" | "no_auto_stage" | "sha_mismatch" | "locked" | "gate_checks";
+export type MergeReason = "deployed" | "already_deployed" | "no_auto_stage" | "sha_mismatch" | "locked" | "gate_checks" | "gate_freeze";
 export type MergeOutcome = Outcome<"deploy" | "skip" | "refuse", MergeReason>;
 
 /** The marker every Shipline deployment carries, so a look-up can find it again. */
@@ -52,6 +52,7 @@ export async function deployMergedCommit(
   config: ShiplineConfig,
   /** The check run that held this merge, when a check finishing decides again: it is edited, not doubled. */
   held: { checkRunId: number } | null = null,
+  now: Date = new Date(),
 ): Promise<MergeOutcome> {
   const stageIndex = 0;
   const stage = config.stages[stageIndex]!;
@@ -85,16 +86,24 @@ export async function deployMergedCommit(
     };
   }
 
-  // The checks gate, on every plan: nothing is created while the commit's checks run or fail.
-  const gate = checksGate(stage, (facts.commitChecks ?? []).filter((c) => c.name !== CHECK_RUN_NAME));
+  // The checks and freeze gates, on every plan: nothing is created while the commit's checks
+  // run or fail, or while the first stage is frozen (then it is deployed when the freeze ends).
+  const checks = checksGate(stage, (facts.commitChecks ?? []).filter((c) => c.name !== CHECK_RUN_NAME));
+  const freeze = freezeGate(stage, now, false);
+  const gate = checks.state === "rejected" ? checks : freeze.state !== "approved" ? freeze : checks;
   if (gate.state !== "approved") {
-    const run = heldMergeCheckRun(target, stage, { state: gate.state, message: gate.message });
+    const run = heldMergeCheckRun(target, stage, { gate: gate.gate === "freeze" ? "freeze" : "checks", state: gate.state, message: gate.message });
     const existingRun = held?.checkRunId ?? (await github.listCheckRuns(target.sha, CHECK_RUN_NAME))[0]?.id;
     if (existingRun !== undefined) {
       const { name: _name, head_sha: _sha, ...changes } = run;
       await github.updateCheckRun(existingRun, changes);
     } else await createCheckRunOnce(github, target.sha, run);
-    return { decision: "skip", reasonCode: "gate_checks", message: `${target.sha} is not deployed to ${stage.environment} yet: ${gate.message}` };
+    return {
+      decision: "skip",
+      reasonCode: gate.gate === "freeze" ? "gate_freeze" : "gate_checks",
+      message: `${target.sha} is not deployed to ${stage.environment} yet: ${gate.message}`,
+      ...(gate.decideAgainAt ? { details: { decideAgainAt: gate.decideAgainAt } } : {}),
+    };
   }
 
   const deployment = await createOnce(() => github.createDeployment(mergeDeployment(target, stage, stageIndex)), findExisting);

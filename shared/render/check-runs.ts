@@ -89,7 +89,20 @@ export function heldMergeOf(externalId: string | null | undefined, sha: string):
  * A merged commit not deployed yet because the first stage's checks gate holds: running
  * checks (the run stays in progress, and Shipline deploys once they are green), or failed ones.
  */
-export function heldMergeCheckRun(target: MergeTarget, stage: Stage, gate: { state: "pending" | "rejected"; message: string }): NewCheckRun {
+export function heldMergeCheckRun(target: MergeTarget, stage: Stage, gate: { gate?: "checks" | "freeze"; state: "pending" | "rejected"; message: string }): NewCheckRun {
+  if (gate.gate === "freeze") {
+    // A freeze ends by itself: the run waits, and Shipline deploys the merge when it is over.
+    return {
+      name: CHECK_RUN_NAME,
+      head_sha: target.sha,
+      status: "in_progress",
+      external_id: heldMergeMarker(target),
+      output: {
+        title: fit(`Frozen: ${stage.environment} waits for the freeze to end`, 100),
+        summary: `${escapeMarkdown(gate.message, 2000)}\n\nShipline deploys ${shortSha(target.sha)} to ${escapeMarkdown(stage.environment)} when the freeze ends (\`gate_freeze\`); an admin can \`/deploy ${escapeMarkdown(stage.environment)} --override-freeze\` from the pull request.`,
+      },
+    };
+  }
   const waiting = gate.state === "pending";
   return {
     name: CHECK_RUN_NAME,
