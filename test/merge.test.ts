@@ -1,5 +1,6 @@
 import nock from "nock";
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { captureDecideAgain } from "./helpers/timers.js";
 import { github, mockInstallationToken, resetRequests, testProbot, factsQuery } from "./helpers/probot.js";
 import { heldMergeOf } from "../shared/render/check-runs.js";
 import { examplesOf, withInstallation } from "./helpers/examples.js";
@@ -367,13 +368,7 @@ describe("push -> deployment (app/merge.ts)", () => {
     });
 
     it("holds a merge while the first stage is frozen, and deploys it when the freeze ends (a timer, no event)", async () => {
-      const { decideAgain } = await import("../app/decide-again.js");
-      const due: Array<{ run: () => void; ms: number }> = [];
-      const realTimer = decideAgain.setTimer;
-      decideAgain.setTimer = (run, ms) => {
-        due.push({ run, ms });
-        return setTimeout(() => {}, 0);
-      };
+      const { due, restore } = captureDecideAgain();
       try {
         const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
         const frozen = `stages:\n  - environment: staging\n    auto: true\n    freeze:\n      - { from: "${day(-1)}", to: "${day(1)}", reason: "sales" }\n`;
@@ -404,7 +399,7 @@ describe("push -> deployment (app/merge.ts)", () => {
         expect(seen.find((r) => r.method === "POST" && r.path.endsWith("/deployments"))!.body).toMatchObject({ ref: SHA, environment: "staging" });
       } finally {
         vi.useRealTimers();
-        decideAgain.setTimer = realTimer;
+        restore();
       }
     });
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { captureDecideAgain } from "./helpers/timers.js";
 import { examplesOf, withInstallation } from "./helpers/examples.js";
 import { deploymentNode, factsData } from "./helpers/facts.js";
 import { github, mockInstallationToken, resetRequests, testProbot, type SeenRequest, factsQuery } from "./helpers/probot.js";
@@ -119,12 +120,7 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
   });
 
   it("decides again by itself when the soak ends (no event announces it)", async () => {
-    const due: Array<{ run: () => void; ms: number }> = [];
-    const realTimer = decideAgain.setTimer;
-    decideAgain.setTimer = (run, ms) => {
-      due.push({ run, ms });
-      return setTimeout(() => {}, 0);
-    };
+    const { due, restore } = captureDecideAgain();
     try {
       // A fixed clock: the soak (30m) ends exactly one minute after this request.
       const now = Date.parse("2026-11-23T12:00:00Z");
@@ -151,7 +147,7 @@ describe("Shipline as a custom deployment protection rule (app/protection.ts)", 
       expect(answer()).toMatchObject({ environment_name: "production", state: "approved" });
       expect(answer().comment).toContain("✅ soak: Soaked 30m1s in staging (at least 30m).");
     } finally {
-      decideAgain.setTimer = realTimer;
+      restore();
     }
   });
 

@@ -13,13 +13,27 @@ export interface CheckFact {
 }
 
 /** The rollup's contexts as check facts, lower case as the REST API writes them. */
-function checkFacts(r: z.infer<typeof rollup> | undefined): CheckFact[] {
+export function checkFacts(r: z.infer<typeof rollup> | undefined): CheckFact[] {
   return (r?.contexts?.nodes ?? []).map((n, i) =>
     n.__typename === "CheckRun"
       ? { name: n.name, id: n.databaseId ?? i, status: n.status.toLowerCase(), conclusion: n.conclusion?.toLowerCase() ?? null }
       : { name: n.context, id: i, status: n.state.toLowerCase(), conclusion: null },
   );
 }
+
+/** A commit's latest check runs and statuses: the checks gate's facts, wherever a query reads them. */
+export const CHECKS_FRAGMENT = /* GraphQL */ `
+  fragment ShiplineChecks on StatusCheckRollup {
+    state
+    contexts(first: 100) {
+      nodes {
+        __typename
+        ... on CheckRun { databaseId name status conclusion }
+        ... on StatusContext { context state }
+      }
+    }
+  }
+`;
 
 /**
  * Everything a command decides on, in one GraphQL request: the pull request (head, head
@@ -56,20 +70,12 @@ export const FACTS_QUERY = /* GraphQL */ `
       }
     }
   }
-  fragment ShiplineChecks on StatusCheckRollup {
-    state
-    contexts(first: 100) {
-      nodes {
-        __typename
-        ... on CheckRun { databaseId name status conclusion }
-        ... on StatusContext { context state }
-      }
-    }
-  }
+  ${CHECKS_FRAGMENT}
 `;
 
 /** A commit's rollup: its state, and each latest check run and status (the gates' facts). */
-const rollup = z
+/** A commit's status-check rollup as the `ShiplineChecks` fragment reads it (the dashboard reads the same). */
+export const rollup = z
   .object({
     state: z.string(),
     contexts: z
@@ -87,24 +93,32 @@ const rollup = z
 
 const login = z.object({ login: z.string() }).nullable();
 
+/** The lock refs, as the facts and the dashboard read them (`refs/shipline/locks/<env>`). */
+export const lockRefs = z.object({
+  nodes: z.array(z.object({ name: z.string(), target: z.object({ oid: z.string().optional(), message: z.string().optional(), committedDate: z.string().optional() }).nullable() })),
+});
+
+/** A deployment's own fields, as both queries ask them. */
+export const deploymentFields = {
+  databaseId: z.number().nullable(),
+  commitOid: z.string(),
+  environment: z.string().nullable(),
+  task: z.string().nullable(),
+  payload: z.string().nullable(),
+  createdAt: z.string(),
+  creator: login,
+};
+
 const response = z.object({
   repository: z.object({
     commit: z.object({ oid: z.string().optional(), statusCheckRollup: rollup.optional() }).nullable().optional(),
     defaultBranchRef: z.object({ name: z.string(), target: z.object({ oid: z.string() }) }),
     config: z.object({ text: z.string().nullable().optional() }).nullable(),
-    locks: z.object({
-      nodes: z.array(z.object({ name: z.string(), target: z.object({ oid: z.string().optional(), message: z.string().optional(), committedDate: z.string().optional() }).nullable() })),
-    }),
+    locks: lockRefs,
     deployments: z.object({
       nodes: z.array(
         z.object({
-          databaseId: z.number().nullable(),
-          commitOid: z.string(),
-          environment: z.string().nullable(),
-          task: z.string().nullable(),
-          payload: z.string().nullable(),
-          createdAt: z.string(),
-          creator: login,
+          ...deploymentFields,
           latestStatus: z.object({ state: z.string(), environmentUrl: z.string().nullable(), logUrl: z.string().nullable(), createdAt: z.string() }).nullable(),
           statuses: z.object({ nodes: z.array(z.object({ state: z.string(), createdAt: z.string().optional() })) }).nullable(),
         }),

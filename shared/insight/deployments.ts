@@ -2,7 +2,7 @@ import { z } from "zod";
 import { CONFIG_PATH } from "../config/schema.js";
 import { LOCK_REF_PREFIX, readLock, type LockState } from "../locks/lock.js";
 import { shiplineOf } from "../github/payload.js";
-import type { CheckFact } from "../github/facts.js";
+import { CHECKS_FRAGMENT, checkFacts, deploymentFields, lockRefs, rollup, type CheckFact } from "../github/facts.js";
 
 /**
  * What the dashboard reads of a repository, in one GraphQL request per 100 deployments: the
@@ -28,13 +28,14 @@ export const INSIGHT_QUERY = /* GraphQL */ `
           commit {
             committedDate
             messageHeadline
-            statusCheckRollup { contexts(first: 50) { nodes { __typename ... on CheckRun { databaseId name status conclusion } ... on StatusContext { context state } } } }
+            statusCheckRollup { ...ShiplineChecks }
             associatedPullRequests(first: 1) { nodes { number title url commits(first: 1) { nodes { commit { committedDate } } } } }
           }
         }
       }
     }
   }
+  ${CHECKS_FRAGMENT}
 `;
 
 const statusNode = z.object({ state: z.string(), createdAt: z.string(), logUrl: z.string().nullable().optional(), environmentUrl: z.string().nullable().optional() });
@@ -44,36 +45,18 @@ const response = z.object({
     url: z.string(),
     defaultBranchRef: z.object({ name: z.string() }).nullable(),
     config: z.object({ text: z.string().nullable().optional() }).nullable(),
-    locks: z.object({ nodes: z.array(z.object({ name: z.string(), target: z.object({ oid: z.string().optional(), message: z.string().optional(), committedDate: z.string().optional() }).nullable() })) }),
+    locks: lockRefs,
     deployments: z.object({
       pageInfo: z.object({ hasPreviousPage: z.boolean(), startCursor: z.string().nullable() }),
       nodes: z.array(
         z.object({
-          databaseId: z.number().nullable(),
-          commitOid: z.string(),
-          environment: z.string().nullable(),
-          task: z.string().nullable(),
-          payload: z.string().nullable(),
-          createdAt: z.string(),
-          creator: z.object({ login: z.string() }).nullable(),
+          ...deploymentFields,
           statuses: z.object({ nodes: z.array(statusNode) }).nullable(),
           commit: z
             .object({
               committedDate: z.string(),
               messageHeadline: z.string().optional(),
-              statusCheckRollup: z
-                .object({
-                  contexts: z.object({
-                    nodes: z.array(
-                      z.union([
-                        z.object({ __typename: z.literal("CheckRun"), databaseId: z.number().nullable(), name: z.string(), status: z.string(), conclusion: z.string().nullable() }),
-                        z.object({ __typename: z.literal("StatusContext"), context: z.string(), state: z.string() }),
-                      ]),
-                    ),
-                  }),
-                })
-                .nullable()
-                .optional(),
+              statusCheckRollup: rollup.optional(),
               associatedPullRequests: z
                 .object({ nodes: z.array(z.object({ number: z.number(), title: z.string(), url: z.string().optional(), commits: z.object({ nodes: z.array(z.object({ commit: z.object({ committedDate: z.string() }) })) }).optional() })) })
                 .nullable()
@@ -166,9 +149,7 @@ export function parseInsight(data: unknown): InsightPage {
         endedAt: statuses.find((s) => FINAL.has(s.state))?.at ?? null,
         pull: pr ? { number: pr.number, title: pr.title, url: pr.url ?? null } : null,
         changeStartedAt: pr?.commits?.nodes[0]?.commit.committedDate ?? n.commit?.committedDate ?? null,
-        checks: (n.commit?.statusCheckRollup?.contexts.nodes ?? []).map((c, i) =>
-          c.__typename === "CheckRun" ? { name: c.name, id: c.databaseId ?? i, status: c.status.toLowerCase(), conclusion: c.conclusion?.toLowerCase() ?? null } : { name: c.context, id: i, status: c.state.toLowerCase(), conclusion: null },
-        ),
+        checks: checkFacts(n.commit?.statusCheckRollup),
         replaces: typeof replacesId === "number" || typeof replacesSha === "string" ? { id: typeof replacesId === "number" ? replacesId : null, sha: typeof replacesSha === "string" ? replacesSha : null } : null,
       };
     })
