@@ -1,3 +1,6 @@
+import type { Context, Probot } from "probot";
+import type { InstallationContext } from "./github.js";
+
 /**
  * Decisions due at a known time (a soak ending), which no webhook will announce. GitHub keeps
  * the state (the waiting run, the deployments): a timer only says when to read it again, so
@@ -26,3 +29,18 @@ export const decideAgain = {
     this.timers.set(key, timer);
   },
 };
+
+/**
+ * Decides again at `atMs` with the installation's token renewed through Probot (the event's may
+ * have expired by then); a failure is logged, and the next event on that commit decides instead.
+ */
+export function decideLater<C extends InstallationContext>(app: Probot, context: C, key: string, atMs: number, what: string, run: (fresh: C) => Promise<void>): void {
+  decideAgain.schedule(key, atMs, async () => {
+    try {
+      const octokit = (await app.auth(context.installationId)) as Context["octokit"];
+      await run({ ...context, octokit });
+    } catch (error) {
+      context.log.warn({ err: error, key }, `deciding ${what} again failed; the next event on that commit decides`);
+    }
+  });
+}

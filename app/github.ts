@@ -20,3 +20,18 @@ export async function gatewayFor(octokit: Context["octokit"], repo: RepoRef): Pr
   const appId = await appIdOnce;
   return new GitHubGateway(octokit, repo, appId ? { appId } : {});
 }
+
+/**
+ * What work done outside an event needs of it (a decision taken again later): the
+ * installation's Octokit, the repository, a log, and the installation's id for a fresh token.
+ */
+export interface InstallationContext {
+  octokit: Context["octokit"];
+  repo: RepoRef;
+  log: Context["log"];
+  installationId: number;
+}
+
+export function installationContextOf(context: Context): InstallationContext {
+  return { octokit: context.octokit, repo: context.repo(), log: context.log, installationId: (context.payload as { installation?: { id: number } }).installation?.id ?? 0 };
+}

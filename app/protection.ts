@@ -1,13 +1,12 @@
-import { gatewayFor } from "./github.js";
+import { gatewayFor, installationContextOf, type InstallationContext } from "./github.js";
 import type { Context, Probot } from "probot";
 import { z } from "zod";
 import { FACTS_QUERY, parseFacts } from "../shared/github/facts.js";
 import { GitHubGateway } from "../shared/github/gateway.js";
 import { configFromFacts, defaultBranchLoader } from "../shared/config/load.js";
 import { shiplineOf } from "../shared/github/payload.js";
-import { decideAgain } from "./decide-again.js";
+import { decideLater } from "./decide-again.js";
 import { decideHeldFor, heldContextOf } from "./held.js";
-import { mergeContextOf } from "./merge.js";
 import { checksToWaitFor, decideProtection, shiplineRequestOf, type ProtectionRequest } from "../shared/gates/protection.js";
 
 // The event's own fields, validated: its types lag behind GitHub (sha and ref are recent).
@@ -20,15 +19,7 @@ const requested = z.object({
 /** The event's view of who asked: Shipline's payload when the event carries it, else only a login. */
 type Asked = Omit<ProtectionRequest, "actor" | "overrideFreeze"> & { payload: { actor: string; overrideFreeze: boolean } | null; fallbackActor: string };
 
-/** What an evaluation needs of the event: an installation's Octokit, the repository, a log. */
-interface Installation {
-  octokit: Context["octokit"];
-  repo: { owner: string; repo: string };
-  log: Context["log"];
-  installationId: number;
-}
-
-async function evaluate(app: Probot, context: Installation, github: GitHubGateway, asked: Asked): Promise<void> {
+async function evaluate(app: Probot, context: InstallationContext, github: GitHubGateway, asked: Asked): Promise<void> {
   const repo = context.repo;
   const facts = parseFacts(await github.facts(FACTS_QUERY, null));
   const { payload, fallbackActor, ...where } = asked;
@@ -49,23 +40,12 @@ async function evaluate(app: Probot, context: Installation, github: GitHubGatewa
   });
   context.log.info({ environment: request.environment, sha: request.sha, state: decision.state, decideAgainAt: decision.decideAgainAt }, "protection rule answered");
   if (decision.decideAgainAt) {
-    const { installationId } = context;
-    decideAgain.schedule(`${repo.owner}/${repo.repo}:${request.runId}:${request.environment}`, Date.parse(decision.decideAgainAt), async () => {
-      try {
-        // The installation's token through Probot, which renews it: the first event's may have expired.
-        const octokit = (await app.auth(installationId)) as Context["octokit"];
-        await evaluate(app, { ...context, octokit }, await gatewayFor(octokit, repo), asked);
-      } catch (error) {
-        context.log.warn({ err: error, runId: request.runId }, "deciding again after the soak failed; the next check on that commit decides");
-      }
-    });
+    decideLater(app, context, `${repo.owner}/${repo.repo}:${request.runId}:${request.environment}`, Date.parse(decision.decideAgainAt), "the protection rule's answer", async (fresh) =>
+      evaluate(app, fresh, await gatewayFor(fresh.octokit, repo), asked),
+    );
   }
 }
 
-function installationOf(context: Context): Installation {
-  const installation = (context.payload as { installation?: { id: number } }).installation;
-  return { octokit: context.octokit, repo: context.repo(), log: context.log, installationId: installation?.id ?? 0 };
-}
 
 /** deployment_protection_rule.requested -> approve, reject, or report and wait. */
 export async function onProtectionRule(app: Probot, context: Context<"deployment_protection_rule.requested">): Promise<void> {
@@ -74,7 +54,7 @@ export async function onProtectionRule(app: Probot, context: Context<"deployment
   const { environment, deployment_callback_url: url, deployment } = parsed.data;
   const shipline = shiplineOf(deployment.payload);
   const github = await gatewayFor(context.octokit, context.repo());
-  await evaluate(app, installationOf(context), github, {
+  await evaluate(app, installationContextOf(context), github, {
     environment,
     sha: deployment.sha,
     payload: shipline ? { actor: typeof shipline.actor === "string" ? shipline.actor : (deployment.creator?.login ?? "unknown"), overrideFreeze: shipline.override_freeze === true } : null,
@@ -92,7 +72,7 @@ async function decideAgainFor(app: Probot, context: Context, sha: string): Promi
   const github = await gatewayFor(context.octokit, context.repo());
   for (const waiting of await github.waitingRuns(sha)) {
     for (const environment of await github.pendingEnvironments(waiting.id)) {
-      await evaluate(app, installationOf(context), github, { environment, sha, payload: null, fallbackActor: context.payload.sender?.login ?? "unknown", runId: waiting.id });
+      await evaluate(app, installationContextOf(context), github, { environment, sha, payload: null, fallbackActor: context.payload.sender?.login ?? "unknown", runId: waiting.id });
     }
   }
 }
@@ -100,14 +80,14 @@ async function decideAgainFor(app: Probot, context: Context, sha: string): Promi
 export async function onCheckCompleted(app: Probot, context: Context<"check_run.completed">): Promise<void> {
   const run = context.payload.check_run;
   if (run.name === "Shipline") return;
-  await decideHeldFor(app, heldContextOf(context), run.head_sha, mergeContextOf(context));
+  await decideHeldFor(app, heldContextOf(context), run.head_sha, true);
   await decideAgainFor(app, context, run.head_sha);
 }
 
 /** A commit status (CI that reports statuses, not check runs) that is no longer pending. */
 export async function onStatus(app: Probot, context: Context<"status">): Promise<void> {
   if (context.payload.state === "pending") return context.log.debug({ sha: context.payload.sha }, "a pending status decides nothing");
-  await decideHeldFor(app, heldContextOf(context), context.payload.sha, mergeContextOf(context));
+  await decideHeldFor(app, heldContextOf(context), context.payload.sha, true);
   await decideAgainFor(app, context, context.payload.sha);
 }
 

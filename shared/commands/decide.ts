@@ -5,7 +5,8 @@ import { deploymentsOf, lastGoodDeployment, currentDeployment, reachedEnvironmen
 import { shortSha } from "../render/markdown.js";
 import type { CheckFact } from "../gates/gates.js";
 import { GATE_REASON, stageGates } from "../gates/preflight.js";
-import { approversOf, approvalsIn, countedApprovals } from "../gates/approvals.js";
+import { approversOf, countedApprovals } from "../gates/approvals.js";
+import { approvalsIn } from "../github/records.js";
 
 /** Stable reason codes: the same words in the PR comment, the check run, outputs and logs. */
 export type ReasonCode =
@@ -252,7 +253,7 @@ export function decide(input: DecideInput): Decision {
  * never the change's author unless the stage allows it.
  */
 function decideApproval(input: DecideInput, stage: Stage, stageIndex: number): Decision {
-  const { facts, actor, subject } = input;
+  const { actor, subject } = input;
   const pull = subject.pull;
   const env = stage.environment;
   if (!stage.approvals) return refuse("bad_command", `${env} asks for no approval: add \`approvals:\` to its stage in .github/shipline.yml to ask for some.`, stage);

@@ -72,8 +72,7 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
   }
   if (command.kind === "help") return answer({ decision: "help", reasonCode: "help", message: "Shipline's commands." }, renderHelp(config), config, null);
 
-  const role = await github.collaboratorRole(actor);
-  const who: Actor = { login: actor, role: (PERMISSIONS as readonly string[]).includes(role) ? (role as Permission) : "none" };
+  const who = await actorOf(github, actor);
   const resolvedTarget = command.kind === "rollback" && command.target ? await resolveTarget(github, facts, command.target, command.environment ?? null) : undefined;
   // A run of this very command (a redelivery, or a retry after a crash) may already have made
   // its deployment: decide as the first run did, without it, and `act` finishes that work
@@ -82,9 +81,10 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
   const own = facts.deployments.find((d) => d.shipline?.source === marker);
   // Likewise a lock this very command took before a crash: it is this command's, not someone's.
   const ownLocks = new Map([...facts.locks].filter(([, l]) => !(l.kind === "held" && l.lock.source === marker)));
-  // An approval is recorded on the pull request the commit came from, a button's included.
+  // A comment's subject is its pull request's commit; a button's approval is recorded on the
+  // pull request the clicked commit belongs to.
   const pullOfSubject = facts.pull && (subjectSha === facts.pull.head || subjectSha === facts.pull.mergeCommit) ? facts.pull : null;
-  const subject = { sha: subjectSha, pull: source.kind === "comment" || command.kind === "approve" ? pullOfSubject ?? (source.kind === "comment" ? facts.pull : null) : null };
+  const subject = { sha: subjectSha, pull: source.kind === "comment" ? facts.pull : command.kind === "approve" ? pullOfSubject : null };
   const gateFacts = command.kind === "deploy" ? await deployFacts(github, command, config, facts, subject) : {};
   const approver = command.kind === "approve" ? await isApprover(github, config, facts, command, subject, actor) : undefined;
   const decision = decide({
@@ -118,6 +118,12 @@ export async function runCommand({ github, source, actor, loadConfig, now }: Run
     }
   }
   return answer(outcome.decision, "", config, outcome.created, records);
+}
+
+/** A person and their repository role, read through the collaborator permission API (`none` for no access). */
+async function actorOf(github: GitHubGateway, login: string): Promise<Actor> {
+  const role = await github.collaboratorRole(login);
+  return { login, role: (PERMISSIONS as readonly string[]).includes(role) ? (role as Permission) : "none" };
 }
 
 /**
@@ -155,8 +161,7 @@ async function resumeWaiting(
   for (const w of waiting.filter((x) => x.environment.toLowerCase() === approval.stage.environment.toLowerCase() && x.sha === approval.sha)) {
     const source = sourceOf(w.source, pullNumber, w.sha);
     if (!source) continue;
-    const role = await github.collaboratorRole(w.actor);
-    const who: Actor = { login: w.actor, role: (PERMISSIONS as readonly string[]).includes(role) ? (role as Permission) : "none" };
+    const who = await actorOf(github, w.actor);
     const command = { kind: "deploy" as const, environment: approval.stage.environment, dryRun: false };
     const subject = { sha: w.sha, pull: source.kind === "comment" ? facts.pull : null };
     const gateFacts = await deployFacts(github, command, config, facts, subject);

@@ -2,6 +2,7 @@ import type { Stage } from "../config/schema.js";
 import type { LockState } from "../locks/lock.js";
 import type { InsightDeployment } from "../insight/deployments.js";
 import type { DoraFigures } from "../insight/dora.js";
+import { STATE_ICON } from "../render/comment.js";
 
 /**
  * The dashboard's pages, made on the server as plain HTML: no script at all (the
@@ -38,7 +39,6 @@ export function formatMs(ms: number | null): string {
 }
 
 const short = (sha: string) => sha.slice(0, 7);
-const STATE_MARK: Record<string, string> = { success: "✅", failure: "❌", error: "❌", in_progress: "⏳", queued: "⏳", pending: "⏳", inactive: "▫️" };
 
 export interface Viewer {
   login: string;
@@ -88,10 +88,10 @@ export function pipelinePage(input: { viewer: Viewer; repository: string; repoUr
   const cards = stages
     .map((s) => {
       const live = s.live
-        ? `<p class="live">${STATE_MARK.success} <code>${short(s.live.sha)}</code> since ${escapeHtml(s.live.successAt)} by ${escapeHtml(s.live.actor)}</p>${s.live.pull ? `<p class="title">${escapeHtml(s.live.pull.title)}</p>` : ""}<p>${deploymentLinks(repoUrl, s.live)}</p>`
+        ? `<p class="live">${STATE_ICON.success} <code>${short(s.live.sha)}</code> since ${escapeHtml(s.live.successAt)} by ${escapeHtml(s.live.actor)}</p>${s.live.pull ? `<p class="title">${escapeHtml(s.live.pull.title)}</p>` : ""}<p>${deploymentLinks(repoUrl, s.live)}</p>`
         : "<p>Nothing live yet.</p>";
       const lock = !s.lock ? "" : s.lock.kind === "held" ? `<p class="lock">🔒 locked by ${escapeHtml(s.lock.lock.holder)} since ${escapeHtml(s.lock.lock.since)}${s.lock.lock.reason ? `: ${escapeHtml(s.lock.lock.reason)}` : ""}</p>` : `<p class="lock">🔒 locked (unreadable lock)</p>`;
-      const running = s.running.map((d) => `<li>${STATE_MARK[d.state] ?? ""} <code>${short(d.sha)}</code> ${escapeHtml(d.state)} (deployment ${d.id})</li>`);
+      const running = s.running.map((d) => `<li>${STATE_ICON[d.state] ?? ""} <code>${short(d.sha)}</code> ${escapeHtml(d.state)} (deployment ${d.id})</li>`);
       const waiting = s.waiting.map(({ deployment: d, gate }) => `<li class="held">⏸ <code>${short(d.sha)}</code>${d.pull ? ` ${escapeHtml(d.pull.title)}` : ""} waits: ${escapeHtml(gate)}</li>`);
       const list = running.length + waiting.length ? `<ul class="waiting">${[...running, ...waiting].join("")}</ul>` : "";
       return `<section class="stage"><h2><a href="${base}/env/${encodeURIComponent(s.stage.environment)}">${escapeHtml(s.stage.environment)}</a>${s.stage.production ? ' <span class="tag">production</span>' : ""}</h2>${live}${lock}${list}</section>`;
@@ -118,7 +118,7 @@ export function historyPage(input: { viewer: Viewer; repository: string; repoUrl
     .map((d) => {
       const ended = d.endedAt ? formatMs(Date.parse(d.endedAt) - Date.parse(d.createdAt)) : "—";
       const mark = rolledBack.has(d.id) ? ' <span class="tag">↩️ rolled back</span>' : "";
-      return `<tr><td>${d.id}</td><td>${STATE_MARK[d.state] ?? ""} ${escapeHtml(d.state)}${mark}</td><td>${escapeHtml(TRIGGER_WORDS[d.trigger])}</td><td>${escapeHtml(d.actor)}</td><td>${escapeHtml(d.createdAt)}</td><td>${ended}</td><td>${deploymentLinks(repoUrl, d)}</td><td>${d.pull ? escapeHtml(d.pull.title) : ""}</td></tr>`;
+      return `<tr><td>${d.id}</td><td>${STATE_ICON[d.state] ?? ""} ${escapeHtml(d.state)}${mark}</td><td>${escapeHtml(TRIGGER_WORDS[d.trigger])}</td><td>${escapeHtml(d.actor)}</td><td>${escapeHtml(d.createdAt)}</td><td>${ended}</td><td>${deploymentLinks(repoUrl, d)}</td><td>${d.pull ? escapeHtml(d.pull.title) : ""}</td></tr>`;
     })
     .join("");
   const nav = [pageNumber > 1 ? `<a href="${base}?page=${pageNumber - 1}">newer</a>` : "", `page ${pageNumber} of ${Math.max(pages, 1)}`, pageNumber < pages ? `<a href="${base}?page=${pageNumber + 1}">older</a>` : ""].filter(Boolean).join(" · ");

@@ -306,11 +306,10 @@ export function stageViews(config: ShiplineConfig, page: InsightPage, now: Date)
     const running = here.filter((d) => ["queued", "pending", "in_progress"].includes(d.state));
     const previous = config.stages[i - 1];
     const reached = new Set(here.map((d) => d.sha));
-    const waiting: InsightDeployment[] = previous
-      ? of(previous.environment)
-          .filter((d) => d.task === "deploy" && d.state === "success" && !reached.has(d.sha) && (!live || d.id > (of(previous.environment).find((p) => p.sha === live.sha)?.id ?? 0)))
-          .slice(0, 5)
-      : [];
+    const before = previous ? of(previous.environment) : [];
+    // Only what reached the previous stage after what runs here: older SHAs never come.
+    const liveCameAt = live ? (before.find((p) => p.sha === live.sha)?.id ?? 0) : 0;
+    const waiting = before.filter((d) => d.task === "deploy" && d.state === "success" && !reached.has(d.sha) && d.id > liveCameAt).slice(0, 5);
     return { stage, live, lock: page.locks.get(stage.environment), running, waiting: waiting.map((d) => ({ deployment: d, gate: waitingGate(config, i, d, now) })) };
   });
 }

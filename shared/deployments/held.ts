@@ -20,8 +20,6 @@ export interface HeldResult {
   followed: FollowResult[];
   /** When to read again by itself (a soak or a freeze ending); null when an event will. */
   decideAgainAt: string | null;
-  /** What it cost: GitHub requests. */
-  requests: number;
 }
 
 /**
@@ -66,16 +64,14 @@ function successOf(d: DeploymentFact): FinalStatus {
  * that next stage is automatic.
  */
 export async function decideHeld({ github, sha, loadConfig, repositoryUrl, now }: HeldInput): Promise<HeldResult> {
-  const result: HeldResult = { followed: [], decideAgainAt: null, requests: 0 };
-  const before = github.requests;
-  const done = () => ((result.requests = github.requests - before), result);
+  const result: HeldResult = { followed: [], decideAgainAt: null };
   const shipped = (await github.deploymentsOfSha(sha)).map((d) => ({ task: d.task, shipline: shiplineOf(d.payload) })).filter((d) => d.shipline && d.task === "deploy");
   const stages = new Set(shipped.map((d) => d.shipline!.stage).filter((i): i is number => typeof i === "number"));
-  if (![...stages].some((i) => !stages.has(i + 1))) return done();
+  if (![...stages].some((i) => !stages.has(i + 1))) return result;
   const loaded = await loadConfig(true);
-  if (!loaded.ok) return done();
+  if (!loaded.ok) return result;
   const config = loaded.config;
-  if (![...stages].some((i) => config.stages[i + 1]?.auto && !stages.has(i + 1))) return done();
+  if (![...stages].some((i) => config.stages[i + 1]?.auto && !stages.has(i + 1))) return result;
 
   const facts = parseFacts(await github.facts(FACTS_QUERY, null, sha));
   for (const held of pendingPromotions(facts, sha, config.stages)) {
@@ -90,5 +86,5 @@ export async function decideHeld({ github, sha, loadConfig, repositoryUrl, now }
       if (at && (result.decideAgainAt === null || at < result.decideAgainAt)) result.decideAgainAt = at;
     }
   }
-  return done();
+  return result;
 }

@@ -2,8 +2,6 @@ import type { Stage } from "../config/schema.js";
 import type { Approval } from "../github/records.js";
 import type { GateResult } from "./gates.js";
 
-export { approvalsIn, waitingIn, approvalMarker, waitingMarker, type Approval, type Waiting } from "../github/records.js";
-
 /** Who a stage takes approvals from, in words: `alice or @acme/release-managers`. */
 export function approversOf(stage: Stage): string {
   const from = stage.approvals?.from;

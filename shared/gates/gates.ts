@@ -11,6 +11,9 @@ import type { CheckFact } from "../github/facts.js";
 export type GateState = "approved" | "rejected" | "pending";
 export type GateName = "checks" | "freeze" | "soak" | "lock" | "order" | "approval" | "outdated";
 
+/** Each gate's reason code, as `/deploy` refuses and a held promotion names it. */
+export const GATE_REASON = { checks: "gate_checks", freeze: "gate_freeze", soak: "gate_soak", lock: "locked", order: "order", approval: "waiting_approval", outdated: "outdated" } as const satisfies Record<GateName, string>;
+
 export interface GateResult {
   gate: GateName;
   state: GateState;

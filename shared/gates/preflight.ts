@@ -5,12 +5,12 @@ import { shiplineOf } from "../github/payload.js";
 import { checksToWaitFor } from "./protection.js";
 import { deploymentsOf } from "../pipeline/history.js";
 import { CHECK_RUN_NAME } from "../github/records.js";
-import { checksGate, freezeGate, lockGate, soakGate, type GateResult } from "./gates.js";
-import { approvalGate, approvalsIn } from "./approvals.js";
+import { checksGate, freezeGate, GATE_REASON, lockGate, soakGate, type GateResult } from "./gates.js";
+import { approvalGate } from "./approvals.js";
+import { approvalsIn } from "../github/records.js";
 import { parse as parseYaml } from "yaml";
 
-/** The gates' reason codes, as `/deploy` refuses with them. */
-export const GATE_REASON = { checks: "gate_checks", freeze: "gate_freeze", soak: "gate_soak", lock: "locked", order: "order", approval: "waiting_approval", outdated: "outdated" } as const;
+export { GATE_REASON };
 
 /**
  * The stage's gates for one SHA: required checks green (Shipline's own run aside), no freeze

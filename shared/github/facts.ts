@@ -98,6 +98,11 @@ export const lockRefs = z.object({
   nodes: z.array(z.object({ name: z.string(), target: z.object({ oid: z.string().optional(), message: z.string().optional(), committedDate: z.string().optional() }).nullable() })),
 });
 
+/** Each environment's lock, by the name of its ref. */
+export function locksOf(refs: z.infer<typeof lockRefs>): Map<string, LockState> {
+  return new Map(refs.nodes.map((n) => [n.name.replace(/^.*\//, ""), readLock(n.target?.message ?? null, n.target?.committedDate ?? null)]));
+}
+
 /** A deployment's own fields, as both queries ask them. */
 export const deploymentFields = {
   databaseId: z.number().nullable(),
@@ -235,7 +240,7 @@ export function parseFacts(data: unknown, options: { shiplineLogin?: string } = 
     defaultHead: r.defaultBranchRef.target.oid,
     configText: r.config?.text ?? null,
     commitChecks: r.commit === undefined ? null : checkFacts(r.commit?.statusCheckRollup),
-    locks: new Map(r.locks.nodes.map((n) => [n.name.replace(/^.*\//, ""), readLock(n.target?.message ?? null, n.target?.committedDate ?? null)])),
+    locks: locksOf(r.locks),
     deployments: r.deployments.nodes
       .filter((d) => d.databaseId !== null)
       .map((d) => ({

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { CONFIG_PATH } from "../config/schema.js";
-import { LOCK_REF_PREFIX, readLock, type LockState } from "../locks/lock.js";
+import { LOCK_REF_PREFIX, type LockState } from "../locks/lock.js";
 import { shiplineOf } from "../github/payload.js";
-import { CHECKS_FRAGMENT, checkFacts, deploymentFields, lockRefs, rollup, type CheckFact } from "../github/facts.js";
+import { CHECKS_FRAGMENT, checkFacts, deploymentFields, lockRefs, locksOf, rollup, type CheckFact } from "../github/facts.js";
 
 /**
  * What the dashboard reads of a repository, in one GraphQL request per 100 deployments: the
@@ -127,7 +127,7 @@ export function parseInsight(data: unknown): InsightPage {
   const deployments = r.deployments.nodes
     .filter((n) => n.databaseId !== null)
     .map((n): InsightDeployment => {
-      const shipline = shiplineOf(parsePayload(n.payload));
+      const shipline = shiplineOf(n.payload);
       const statuses = (n.statuses?.nodes ?? [])
         .map((s) => ({ state: s.state.toLowerCase(), at: s.createdAt, logUrl: s.logUrl ?? null, environmentUrl: s.environmentUrl ?? null }))
         .sort((a, b) => a.at.localeCompare(b.at));
@@ -159,17 +159,9 @@ export function parseInsight(data: unknown): InsightPage {
     url: r.url,
     defaultBranch: r.defaultBranchRef?.name ?? null,
     configText: r.config?.text ?? null,
-    locks: new Map(r.locks.nodes.map((n) => [n.name.replace(/^.*\//, ""), readLock(n.target?.message ?? null, n.target?.committedDate ?? null)])),
+    locks: locksOf(r.locks),
     deployments,
     olderCursor: r.deployments.pageInfo.hasPreviousPage ? r.deployments.pageInfo.startCursor : null,
   };
 }
 
-function parsePayload(text: string | null): unknown {
-  if (!text) return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    return {};
-  }
-}

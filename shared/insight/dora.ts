@@ -40,15 +40,17 @@ export function percentile(values: readonly number[], p: number): number | null 
 
 const FAILED = new Set(["failure", "error"]);
 
+/** The rollback (by hand or automatic) that replaced a deployment, if one did. */
+function rollbackOf(d: InsightDeployment, all: readonly InsightDeployment[]): InsightDeployment | undefined {
+  return all
+    .filter((r) => r.task !== "deploy" && r.environment === d.environment && r.id > d.id && r.replaces && (r.replaces.id === d.id || (r.replaces.id === null && r.replaces.sha === d.sha)))
+    .sort((a, b) => a.id - b.id)[0];
+}
+
 /** When a deployment turned out bad: its failure, or the moment a rollback replaced it. */
 export function failedAt(d: InsightDeployment, all: readonly InsightDeployment[]): string | null {
   if (d.task !== "deploy") return null;
-  const failure = d.statuses.find((s) => FAILED.has(s.state));
-  if (failure) return failure.at;
-  const rollback = all
-    .filter((r) => r.task !== "deploy" && r.environment === d.environment && r.id > d.id && r.replaces && (r.replaces.id === d.id || (r.replaces.id === null && r.replaces.sha === d.sha)))
-    .sort((a, b) => a.id - b.id)[0];
-  return rollback ? rollback.createdAt : null;
+  return d.statuses.find((s) => FAILED.has(s.state))?.at ?? rollbackOf(d, all)?.createdAt ?? null;
 }
 
 export function doraFigures(all: readonly InsightDeployment[], environment: string, days: number, now: Date): DoraFigures {
@@ -107,13 +109,5 @@ export function liveAt(all: readonly InsightDeployment[], environment: string, a
 
 /** Ids of deployments a later rollback replaced: "rolled back" in the history. */
 export function rolledBackIds(all: readonly InsightDeployment[]): Set<number> {
-  const ids = new Set<number>();
-  for (const d of all) {
-    if (d.task === "deploy" && d.successAt && failedAt(d, all) && !d.statuses.some((s) => FAILED.has(s.state))) ids.add(d.id);
-    if (d.task === "deploy" && d.statuses.some((s) => FAILED.has(s.state)) && failedAt(d, all)) {
-      // A failed deployment that a rollback followed is marked too.
-      if (all.some((r) => r.task !== "deploy" && r.replaces && (r.replaces.id === d.id || r.replaces.sha === d.sha) && r.environment === d.environment)) ids.add(d.id);
-    }
-  }
-  return ids;
+  return new Set(all.filter((d) => d.task === "deploy" && rollbackOf(d, all)).map((d) => d.id));
 }

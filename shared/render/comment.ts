@@ -6,7 +6,8 @@ import { CHECK_RUN_NAME } from "./check-runs.js";
 import type { Outcome } from "./outcome.js";
 import { approvalMarker, approvalsIn, waitingIn, waitingMarker, type Approval, type Waiting } from "../github/records.js";
 
-const ICON: Record<string, string> = {
+/** A deployment state's mark, in the comment and on the dashboard. */
+export const STATE_ICON: Record<string, string> = {
   success: "✅",
   failure: "❌",
   error: "❌",
@@ -91,7 +92,7 @@ function row(d: Row, rolledBack: ReadonlySet<string>): string {
   const links = [safeLink("log", d.logUrl), safeLink("open", d.environmentUrl)].map((l) => l.trim()).filter(Boolean).join(" · ");
   const kind = d.task === "deploy:rollback" ? " (rollback)" : "";
   const replaced = rolledBack.has(`${d.environment.toLowerCase()}:${d.sha}`) && d.task !== "deploy:rollback" ? " · ↩️ rolled back" : "";
-  return `| ${escapeMarkdown(d.environment)} | \`${shortSha(d.sha)}\` | ${ICON[d.state] ?? ""} ${d.state}${kind}${replaced} | ${escapeMarkdown(d.creator)} | ${d.createdAt} | ${links || "—"} | ${d.id} |`;
+  return `| ${escapeMarkdown(d.environment)} | \`${shortSha(d.sha)}\` | ${STATE_ICON[d.state] ?? ""} ${d.state}${kind}${replaced} | ${escapeMarkdown(d.creator)} | ${d.createdAt} | ${links || "—"} | ${d.id} |`;
 }
 
 const LATEST = /^<!-- shipline:latest (\S+)(?: (\S+))? -->\n(.+)$/m;

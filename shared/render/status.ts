@@ -4,7 +4,7 @@ import type { DeploymentFact, RepoFacts } from "../github/facts.js";
 import type { CheckRunAction, NewCheckRun } from "../github/gateway.js";
 import { deploymentsOf } from "../pipeline/history.js";
 import type { AfterStatus, StatusEvent } from "../pipeline/lifecycle.js";
-import type { HeldPromotion } from "../gates/gates.js";
+import { GATE_REASON, type HeldPromotion } from "../gates/gates.js";
 import { escapeMarkdown, shortSha } from "./markdown.js";
 import { CHECK_RUN_NAME, approveButton, deployButton, rollbackButton } from "./check-runs.js";
 import { safeLink } from "./comment.js";
@@ -37,9 +37,6 @@ function links(d: { logUrl: string | null; environmentUrl: string | null }): str
   return `${safeLink("log", d.logUrl)}${safeLink("open", d.environmentUrl)}`;
 }
 
-/** The reason code a held promotion names: the same words as a refused `/deploy`. */
-const HOLD_REASON = { checks: "gate_checks", freeze: "gate_freeze", soak: "gate_soak", lock: "locked", order: "order", approval: "waiting_approval", outdated: "outdated" } as const;
-
 /** What comes next, said in words: the promotion or rollback made, or how to take the next step. */
 function nextStep({ status, config, next, followUp }: StatusReport): string {
   const env = status.deployment.environment;
@@ -52,7 +49,7 @@ function nextStep({ status, config, next, followUp }: StatusReport): string {
   if (next.kind === "rollback") return `Rolling back automatically to \`${shortSha(next.to.sha)}\` (deployment ${followUp?.id ?? "?"}).`;
   if (next.kind === "hold") {
     const until = next.gate.decideAgainAt ? ` Shipline reads it again at ${next.gate.decideAgainAt.replace(/\.\d{3}Z$/, "Z")}.` : "";
-    return `Promotion to ${next.stage.environment} is held by the ${next.gate.gate} gate (\`${HOLD_REASON[next.gate.gate]}\`): ${escapeMarkdown(next.gate.message, 400)}${until}`;
+    return `Promotion to ${next.stage.environment} is held by the ${next.gate.gate} gate (\`${GATE_REASON[next.gate.gate]}\`): ${escapeMarkdown(next.gate.message, 400)}${until}`;
   }
   switch (next.reason) {
     case "manual_next_stage":
