@@ -1,20 +1,15 @@
 // The dashboard's cost to GitHub per page view: read from the `x-github-requests` header the
 // site sets (requests with the user's token and the installation's, the token itself aside).
-import { startDashboardWorld } from "../test/helpers/dashboard.js";
+import { signInCookies, startDashboardWorld } from "../test/helpers/dashboard.js";
 
 export async function dashboardFigures(record: (what: string, figure: string, target: string) => void): Promise<void> {
   const world = await startDashboardWorld();
   try {
     world.emulator.signInAs("alice");
-    const cookies: string[] = [];
-    const keep = (r: Response) => cookies.push(...r.headers.getSetCookie().map((c) => c.split(";")[0]!));
-    const start = await fetch(`${world.base}/login`, { redirect: "manual" });
-    keep(start);
-    const back = await fetch(start.headers.get("location")!, { redirect: "manual" });
-    keep(await fetch(back.headers.get("location")!, { redirect: "manual", headers: { cookie: cookies.join("; ") } }));
+    const cookie = await signInCookies(world.base);
     const view = async (path: string) => {
       const started = performance.now();
-      const response = await fetch(`${world.base}${path}`, { headers: { cookie: cookies.join("; ") } });
+      const response = await fetch(`${world.base}${path}`, { headers: { cookie } });
       await response.text();
       return { requests: Number(response.headers.get("x-github-requests")), ms: performance.now() - started };
     };

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { signInCookies } from "../helpers/dashboard.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -61,14 +62,7 @@ async function runServing(): Promise<{ stdout: string; dashboard: string }> {
     throw new Error(`the demo did not reach --serve:\n${stdout}\n${stderr}`);
   }
   const base = /Open the dashboard: (http:\/\/\S+)\/dashboard/.exec(stdout)![1]!;
-  const cookies: string[] = [];
-  const keep = (r: Response) => cookies.push(...r.headers.getSetCookie().map((c) => c.split(";")[0]!));
-  const start = await fetch(`${base}/login`, { redirect: "manual" });
-  keep(start);
-  const back = await fetch(start.headers.get("location")!, { redirect: "manual" });
-  const callback = await fetch(back.headers.get("location")!, { redirect: "manual", headers: { cookie: cookies.join("; ") } });
-  keep(callback);
-  const page = await fetch(`${base}/dashboard/acme/shop`, { headers: { cookie: cookies.join("; ") } });
+  const page = await fetch(`${base}/dashboard/acme/shop`, { headers: { cookie: await signInCookies(base) } });
   const dashboard = await page.text();
   child.kill("SIGINT");
   expect(await exited).toBe(0);

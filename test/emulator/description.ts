@@ -20,7 +20,7 @@ export function emulatorDescription(): string {
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) for (const item of node) visit(item);
     else if (node && typeof node === "object") {
-      const schema = node as { nullable?: unknown; enum?: unknown[]; type?: unknown; allOf?: unknown[]; anyOf?: unknown[]; oneOf?: unknown[]; $ref?: unknown };
+      const schema = node as { nullable?: unknown; enum?: unknown[]; type?: unknown; anyOf?: unknown[] };
       if (schema.nullable === true && Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum = [...schema.enum, null];
       for (const value of Object.values(node)) visit(value);
       // `nullable` beside `allOf` (a nullable reference) has no `type`, which ajv cannot compile

@@ -50,3 +50,18 @@ export async function startDashboardWorld(): Promise<{ emulator: Emulator; app: 
     },
   };
 }
+
+/**
+ * Signs a browser in through the web flow as the emulator's signed-in user (`signInAs`), the
+ * way a browser follows the redirects: /login → GitHub's authorize → /login/callback. Answers the
+ * Cookie header the dashboard then reads.
+ */
+export async function signInCookies(base: string): Promise<string> {
+  const cookies: string[] = [];
+  const keep = (r: Response) => cookies.push(...r.headers.getSetCookie().map((c) => c.split(";")[0]!));
+  const start = await fetch(`${base}/login`, { redirect: "manual" });
+  keep(start);
+  const back = await fetch(start.headers.get("location")!, { redirect: "manual" });
+  keep(await fetch(back.headers.get("location")!, { redirect: "manual", headers: { cookie: cookies.join("; ") } }));
+  return cookies.join("; ");
+}
