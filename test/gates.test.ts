@@ -106,3 +106,20 @@ describe("lockGate and combineGates", () => {
     expect(combineGates([r("checks", "approved"), r("soak", "approved")])).toEqual({ state: "approved", decidedBy: null });
   });
 });
+
+describe("approvalGate: one SHA, one environment, never the author", () => {
+  const SHA = "a".repeat(40);
+  const OTHER = "b".repeat(40);
+  const a = (login: string, environment = "production", sha = SHA) => ({ environment, sha, login, at: "2026-12-07T00:00:00Z" });
+  it("counts only approvals of this SHA in this environment, one per person, the author's aside", async () => {
+    const { approvalGate } = await import("../shared/gates/approvals.js");
+    const s = stage({ approvals: { count: 2, from: ["alice", "bob", "carol"] } });
+    // Another SHA, another environment, the author, and the same person twice: none make a second approval.
+    const given = [a("bob"), a("bob"), a("carol", "production", OTHER), a("carol", "staging"), a("alice")];
+    expect(approvalGate(s, SHA, given, "alice")).toMatchObject({ state: "pending", message: "Waiting for 1 approval from alice, bob or carol (approved by bob): `/approve production`." });
+    expect(approvalGate(s, SHA, [...given, a("carol")], "alice")).toMatchObject({ state: "approved", message: "Approved for production by bob, carol." });
+    // Where the stage allows it, the author's own counts.
+    expect(approvalGate(stage({ approvals: { count: 2 }, allow_self_approval: true }), SHA, given, "alice").state).toBe("approved");
+    expect(approvalGate(stage({}), SHA, [], "alice")).toMatchObject({ state: "approved", message: "production needs no approval." });
+  });
+});
